@@ -1,0 +1,22 @@
+// Custom search attributes cvmflow keeps current on every CVM workflow. Defined once: the dev server
+// registration, `npm run cluster`, docker-compose's init step and the workflows all read this list.
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const CvmProvider = defineSearchAttributeKey('CvmProvider', SearchAttributeType.KEYWORD);
+export const CvmId = defineSearchAttributeKey('CvmId', SearchAttributeType.KEYWORD);
+export const CvmName = defineSearchAttributeKey('CvmName', SearchAttributeType.KEYWORD);
+export const CvmStatus = defineSearchAttributeKey('CvmStatus', SearchAttributeType.KEYWORD);
+export const CvmCcPlatform = defineSearchAttributeKey('CvmCcPlatform', SearchAttributeType.KEYWORD);
+export const CvmStep = defineSearchAttributeKey('CvmStep', SearchAttributeType.KEYWORD);
+export const CvmTeardownAt = defineSearchAttributeKey('CvmTeardownAt', SearchAttributeType.DATETIME);
+
+/** Every key with the type name the `temporal` CLI expects (`--search-attribute Name=Type`). */
+export const searchAttributeRegistrations: ReadonlyArray<{ name: string; cliType: 'Keyword' | 'Datetime' }> = [
+  { name: CvmProvider.name, cliType: 'Keyword' },
+  { name: CvmId.name, cliType: 'Keyword' },
+  { name: CvmName.name, cliType: 'Keyword' },
+  { name: CvmStatus.name, cliType: 'Keyword' },
+  { name: CvmCcPlatform.name, cliType: 'Keyword' },
+  { name: CvmStep.name, cliType: 'Keyword' },
+  { name: CvmTeardownAt.name, cliType: 'Datetime' },
+];

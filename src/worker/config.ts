@@ -1,0 +1,191 @@
+// All configuration of the worker, read from the environment once and validated with one zod schema.
+// Secrets may come from `<NAME>_FILE`; their values are never echoed in errors or logs.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { DEFAULT_DEV_SERVER_PORT, DEFAULT_DEV_UI_PORT, DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from '../client/contract/defaults';
+import { parseDurationMs } from '../common/duration';
+
+/** Variables whose values are secret: never printed, redacted from logs. */
+export const SECRET_VARIABLES = ['PHALA_API_KEY', 'PRISM_TOKEN', 'CUDO_API_KEY', 'TEMPORAL_API_KEY'] as const;
+
+const positiveInt = (what: string) =>
+  z
+    .string()
+    .regex(/^\d+$/, `expected a whole number (${what})`)
+    .transform(Number)
+    .refine((n) => n >= 1, `expected at least 1 (${what})`);
+
+const port = z
+  .string()
+  .regex(/^\d+$/, 'expected a TCP port number 1-65535')
+  .transform(Number)
+  .refine((n) => n >= 1 && n <= 65535, 'expected a TCP port number 1-65535');
+
+const httpUrl = z
+  .string()
+  .refine((s) => {
+    try {
+      const u = new URL(s);
+      return u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, 'expected an http(s) URL such as https://api.example.com/v1')
+  .transform((s) => s.replace(/\/+$/, ''));
+
+const secret = z.string().min(1, 'must not be empty');
+
+const duration = z
+  .string()
+  .refine((s) => parseDurationMs(s) !== undefined, 'expected a duration such as 500ms, 30s, 5m or 1h')
+  .transform((s) => parseDurationMs(s)!);
+
+const hostPort = z.string().regex(/^[^\s:/]+(:\d+)?$|^\[[0-9a-fA-F:]+\](:\d+)?$/, 'expected host:port, e.g. temporal.example.com:7233');
+
+const envSchema = z.object({
+  TEMPORAL_ADDRESS: hostPort.optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, 'expected a namespace name (letters, digits, . _ -)').default(DEFAULT_NAMESPACE),
+  TEMPORAL_API_KEY: secret.optional(),
+  CVMFLOW_TASK_QUEUE: z.string().min(1, 'must not be empty').max(200, 'at most 200 characters').default(DEFAULT_TASK_QUEUE),
+  CVMFLOW_MAX_CONCURRENT_ACTIVITIES: positiveInt('activity slots').default(100),
+  CVMFLOW_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt('workflow task slots').default(40),
+  CVMFLOW_MAX_CACHED_WORKFLOWS: positiveInt('sticky cache size').optional(),
+  CVMFLOW_SHUTDOWN_GRACE: duration.default(30_000),
+  CVMFLOW_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal'], { message: 'expected one of trace, debug, info, warn, error, fatal' }).default('info'),
+  CVMFLOW_LOG_FORMAT: z.enum(['auto', 'json', 'pretty'], { message: 'expected auto, json or pretty' }).default('auto'),
+  CVMFLOW_DATA_DIR: z.string().min(1).default('.temporal'),
+  CVMFLOW_DEV_SERVER_PORT: port.default(DEFAULT_DEV_SERVER_PORT),
+  CVMFLOW_DEV_UI_PORT: port.default(DEFAULT_DEV_UI_PORT),
+  // auto: the sandbox serves every provider without credentials; off: such providers are disabled.
+  CVMFLOW_SANDBOX: z.enum(['auto', 'off'], { message: 'expected auto (simulate providers without credentials) or off' }).default('auto'),
+  CVMFLOW_SANDBOX_HOST: z.string().default('127.0.0.1'),
+  PHALA_API_URL: httpUrl.optional(),
+  PHALA_API_KEY: secret.optional(),
+  PRISM_API_URL: httpUrl.optional(),
+  PRISM_TOKEN: secret.optional(),
+  PRISM_DOMAIN_ID: z.string().min(1).regex(/^[A-Za-z0-9-]+$/, 'expected a domain id (letters, digits, -)').optional(),
+  CUDO_API_URL: httpUrl.optional(),
+  CUDO_API_KEY: secret.optional(),
+  CUDO_PROJECT_ID: z.string().min(1).regex(/^[a-z0-9-]+$/, 'expected a CUDO project id (lowercase letters, digits, -)').optional(),
+});
+
+export type ProviderName = 'phala' | 'prism' | 'cudo';
+
+export interface ProviderEndpointConfig {
+  /** Base URL, or undefined when the provider is served by the sandbox. */
+  url?: string;
+  token?: string;
+}
+
+export interface CvmflowConfig {
+  temporal: {
+    /** Undefined: the embedded dev server is started. */
+    address?: string;
+    namespace: string;
+    apiKey?: string;
+  };
+  taskQueue: string;
+  worker: {
+    maxConcurrentActivityTaskExecutions: number;
+    maxConcurrentWorkflowTaskExecutions: number;
+    maxCachedWorkflows?: number;
+    shutdownGraceTimeMs: number;
+  };
+  log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'; format: 'auto' | 'json' | 'pretty' };
+  devServer: { dataDir: string; port: number; uiPort: number };
+  sandbox: { mode: 'auto' | 'off'; host: string };
+  providers: {
+    phala: ProviderEndpointConfig;
+    prism: ProviderEndpointConfig & { domainId?: string };
+    cudo: ProviderEndpointConfig & { projectId?: string };
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Resolve `<NAME>_FILE` for secrets; problems are collected, not thrown one by one. */
+function resolveSecretFiles(env: Env, problems: string[]): Env {
+  const out: Env = { ...env };
+  for (const name of SECRET_VARIABLES) {
+    const file = env[`${name}_FILE`];
+    if (file === undefined || file === '') continue;
+    if (env[name] !== undefined && env[name] !== '') {
+      problems.push(`${name} and ${name}_FILE are both set: set only one of them`);
+      continue;
+    }
+    try {
+      out[name] = readFileSync(file, 'utf8').trim();
+    } catch (err) {
+      problems.push(`${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'}): point it at a readable file holding the secret`);
+    }
+  }
+  return out;
+}
+
+/** Empty strings count as unset, as shells and compose files produce them. */
+function dropEmpty(env: Env): Env {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+}
+
+export function loadConfig(rawEnv: Env = process.env): CvmflowConfig {
+  const problems: string[] = [];
+  const env = dropEmpty(resolveSecretFiles(rawEnv, problems));
+  const known = Object.keys(envSchema.shape);
+  const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([k]) => known.includes(k))));
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0]);
+      const isSecret = (SECRET_VARIABLES as readonly string[]).includes(name);
+      const got = isSecret ? '' : ` (got ${JSON.stringify(env[name])})`;
+      problems.push(`${name}: ${issue.message}${got}`);
+    }
+  }
+  if (parsed.success) problems.push(...pairingProblems(parsed.data));
+  if (problems.length > 0) throw new ConfigError(problems);
+  const e = parsed.data!;
+  return {
+    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, apiKey: e.TEMPORAL_API_KEY },
+    taskQueue: e.CVMFLOW_TASK_QUEUE,
+    worker: {
+      maxConcurrentActivityTaskExecutions: e.CVMFLOW_MAX_CONCURRENT_ACTIVITIES,
+      maxConcurrentWorkflowTaskExecutions: e.CVMFLOW_MAX_CONCURRENT_WORKFLOW_TASKS,
+      maxCachedWorkflows: e.CVMFLOW_MAX_CACHED_WORKFLOWS,
+      shutdownGraceTimeMs: e.CVMFLOW_SHUTDOWN_GRACE,
+    },
+    log: { level: e.CVMFLOW_LOG_LEVEL, format: e.CVMFLOW_LOG_FORMAT },
+    devServer: { dataDir: e.CVMFLOW_DATA_DIR, port: e.CVMFLOW_DEV_SERVER_PORT, uiPort: e.CVMFLOW_DEV_UI_PORT },
+    sandbox: { mode: e.CVMFLOW_SANDBOX, host: e.CVMFLOW_SANDBOX_HOST },
+    providers: {
+      phala: { url: e.PHALA_API_URL, token: e.PHALA_API_KEY },
+      prism: { url: e.PRISM_API_URL, token: e.PRISM_TOKEN, domainId: e.PRISM_DOMAIN_ID },
+      cudo: { url: e.CUDO_API_URL, token: e.CUDO_API_KEY, projectId: e.CUDO_PROJECT_ID },
+    },
+  };
+}
+
+/** A provider is either fully configured for a real API or left to the sandbox; half a configuration is an error. */
+function pairingProblems(e: z.infer<typeof envSchema>): string[] {
+  const problems: string[] = [];
+  const pairs: Array<[string, unknown, string, unknown]> = [
+    ['PHALA_API_URL', e.PHALA_API_URL, 'PHALA_API_KEY', e.PHALA_API_KEY],
+    ['PRISM_API_URL', e.PRISM_API_URL, 'PRISM_TOKEN', e.PRISM_TOKEN],
+    ['CUDO_API_URL', e.CUDO_API_URL, 'CUDO_API_KEY', e.CUDO_API_KEY],
+  ];
+  for (const [urlName, url, tokenName, token] of pairs) {
+    if (url !== undefined && token === undefined) problems.push(`${tokenName}: required when ${urlName} is set (or unset ${urlName} to use the sandbox)`);
+    if (token !== undefined && url === undefined) problems.push(`${urlName}: required when ${tokenName} is set (the provider's API base URL)`);
+  }
+  if (e.PRISM_API_URL !== undefined && e.PRISM_DOMAIN_ID === undefined) problems.push('PRISM_DOMAIN_ID: required when PRISM_API_URL is set (your Prism domain id)');
+  if (e.CUDO_API_URL !== undefined && e.CUDO_PROJECT_ID === undefined) problems.push('CUDO_PROJECT_ID: required when CUDO_API_URL is set (the CUDO project to create VMs in)');
+  return problems;
+}
+
+/** Names of every variable the schema reads: the README table and the compose test check against it. */
+export const CONFIG_VARIABLES: readonly string[] = [...Object.keys(envSchema.shape), ...SECRET_VARIABLES.map((s) => `${s}_FILE`)];

@@ -1,0 +1,76 @@
+// `npm start`: the embedded default (dev server + sandbox + worker) or, with TEMPORAL_ADDRESS, a worker on that cluster.
+import { join, resolve } from 'node:path';
+import { NativeConnection } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { ConfigError, loadConfig, type CvmflowConfig } from './config';
+import { clusterConnectionOptions } from './connect';
+import { DevServerError, startDevServer, type DevServer } from './dev-server';
+import { createLogger } from './logging';
+import { installRuntime } from './runtime';
+import { PROJECT_ROOT } from './toolchain/paths';
+import { resolveTemporalCli, ToolchainError } from './toolchain/temporal-cli';
+import { createWorker } from './worker';
+
+type ProviderMode = 'real' | 'sandbox' | 'disabled';
+
+function providerModes(config: CvmflowConfig): Record<'phala' | 'prism' | 'cudo', ProviderMode> {
+  const mode = (url: string | undefined): ProviderMode => (url ? 'real' : config.sandbox.mode === 'auto' ? 'sandbox' : 'disabled');
+  return { phala: mode(config.providers.phala.url), prism: mode(config.providers.prism.url), cudo: mode(config.providers.cudo.url) };
+}
+
+async function main(): Promise<void> {
+  let config: CvmflowConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`cvmflow: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.log.level, format: config.log.format });
+  installRuntime(logger, config.log.level);
+
+  let devServer: DevServer | undefined;
+  let address = config.temporal.address;
+  if (!address) {
+    const cli = resolveTemporalCli({ log: (line) => logger.info(line) });
+    const dataDir = resolve(PROJECT_ROOT, config.devServer.dataDir);
+    devServer = await startDevServer({
+      cli,
+      port: config.devServer.port,
+      uiPort: config.devServer.uiPort,
+      dbFile: join(dataDir, 'dev.db'),
+      namespace: config.temporal.namespace,
+      logFile: join(dataDir, 'dev-server.log'),
+    });
+    address = devServer.address;
+    logger.info({ address, dbFile: join(dataDir, 'dev.db') }, 'embedded Temporal dev server is healthy');
+  }
+
+  const connection = await NativeConnection.connect(devServer ? { address } : clusterConnectionOptions(address));
+  const providers = providerModes(config);
+  const activities = createActivities({ workerInfo: { taskQueue: config.taskQueue, providers } });
+  const worker = await createWorker({ connection, config, activities });
+
+  const ui = devServer?.uiUrl ? `${devServer.uiUrl}/namespaces/${config.temporal.namespace}/workflows` : undefined;
+  logger.info({ address, namespace: config.temporal.namespace, taskQueue: config.taskQueue, providers, ui }, 'cvmflow worker started');
+  if (ui) process.stdout.write(`\ncvmflow is running.\n  Temporal UI: ${ui}\n  namespace:   ${config.temporal.namespace}\n  task queue:  ${config.taskQueue}\n  address:     ${address}\nCtrl-C stops the worker and the dev server.\n\n`);
+
+  try {
+    await worker.run(); // returns after SIGINT/SIGTERM once in-flight tasks drain
+  } finally {
+    await connection.close();
+    if (devServer) {
+      await devServer.stop();
+      logger.info('embedded Temporal dev server stopped');
+    }
+  }
+}
+
+main().catch((err: unknown) => {
+  const known = err instanceof ToolchainError || err instanceof DevServerError;
+  process.stderr.write(`cvmflow: ${known ? (err as Error).message : (err as Error)?.stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,38 @@
+// One Temporal dev server for the whole integration run (in memory, free port, cvmflow's search
+// attributes) and one workflow bundle, both shared by every test file through environment variables.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { freePort, startDevServer } from '../../src/worker/dev-server';
+import { resolveTemporalCli } from '../../src/worker/toolchain/temporal-cli';
+
+declare global {
+  var __cvmflowDevServer: { stop(): Promise<void> } | undefined;
+}
+
+export default async function globalSetup(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'cvmflow-it-'));
+  process.env.CVMFLOW_TEST_DIR = dir;
+  const cli = resolveTemporalCli();
+  process.env.CVMFLOW_TEST_TEMPORAL_CLI = cli;
+  if (!process.env.CVMFLOW_TEST_TEMPORAL_ADDRESS) {
+    const server = await startDevServer({
+      cli,
+      port: await freePort(),
+      namespace: 'default',
+      logFile: join(dir, 'dev-server.log'),
+      dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 50 },
+    });
+    globalThis.__cvmflowDevServer = server;
+    writeFileSync(join(dir, 'dev-server.pid'), String(server.child.pid));
+    process.env.CVMFLOW_TEST_TEMPORAL_ADDRESS = server.address;
+  }
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('./test-workflows'),
+    logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error },
+  });
+  const bundlePath = join(dir, 'workflow-bundle.js');
+  writeFileSync(bundlePath, code);
+  process.env.CVMFLOW_TEST_WORKFLOW_BUNDLE = bundlePath;
+}

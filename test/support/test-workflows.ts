@@ -1,0 +1,3 @@
+// The test bundle: every production workflow plus workflows that exist only to test the foundation.
+export * from '../../src/workflows';
+export * from './workflows/foundation';
