@@ -147,7 +147,11 @@ export function loadConfig(rawEnv: Env = process.env): CvmflowConfig {
       problems.push(`${name}: ${issue.message}${got}`);
     }
   }
-  if (parsed.success) problems.push(...pairingProblems(parsed.data));
+  if (parsed.success) {
+    // A secret whose _FILE failed is already reported; do not also call it missing.
+    const unreadable = (name: string) => problems.some((p) => p.startsWith(`${name}_FILE:`) || p.startsWith(`${name} and`));
+    problems.push(...pairingProblems(parsed.data).filter((p) => !SECRET_VARIABLES.some((s) => p.startsWith(`${s}:`) && unreadable(s))));
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data!;
   return {
