@@ -59,6 +59,10 @@ function isPinnedBuild(bin: string, go: string | undefined): boolean {
 
 export interface ResolveOptions {
   env?: NodeJS.ProcessEnv;
+  /** Where to look for Go instead of the standard places (tests). */
+  goCandidates?: string[];
+  /** The tools folder instead of the project's .tools (tests). */
+  toolsDir?: string;
   /** Progress messages (the build takes minutes the first time). */
   log?: (line: string) => void;
 }
@@ -72,8 +76,9 @@ export function resolveTemporalCli(opts: ResolveOptions = {}): string {
   }
   const fromPath = onPath('temporal', env.PATH);
   if (fromPath) return fromPath;
-  const cached = join(TOOLS_DIR, 'bin', 'temporal');
-  const go = findGo(env);
+  const toolsDir = opts.toolsDir ?? TOOLS_DIR;
+  const cached = join(toolsDir, 'bin', 'temporal');
+  const go = opts.goCandidates ? opts.goCandidates.find(isExecutable) : findGo(env);
   if (isExecutable(cached) && isPinnedBuild(cached, go)) return cached;
   if (!go) {
     throw new ToolchainError(
@@ -86,14 +91,14 @@ export function resolveTemporalCli(opts: ResolveOptions = {}): string {
       ].join('\n'),
     );
   }
-  return withBuildLock(() => {
+  return withBuildLock(toolsDir, () => {
     if (isExecutable(cached) && isPinnedBuild(cached, go)) return cached; // another process built it meanwhile
-    log(`building the Temporal CLI v${TEMPORAL_CLI_VERSION} with ${go} into ${join(TOOLS_DIR, 'bin')} (about 2.5 minutes the first time, cached afterwards)`);
+    log(`building the Temporal CLI v${TEMPORAL_CLI_VERSION} with ${go} into ${join(toolsDir, 'bin')} (about 2.5 minutes the first time, cached afterwards)`);
     const started = Date.now();
     const result = spawnSync(
       go,
       ['install', '-ldflags', `-X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION}`, `${MODULE}@v${TEMPORAL_CLI_VERSION}`],
-      { env: { ...env, GOBIN: join(TOOLS_DIR, 'bin'), GOTOOLCHAIN: 'local', CGO_ENABLED: '0' }, stdio: ['ignore', 'inherit', 'inherit'] },
+      { env: { ...env, GOBIN: join(toolsDir, 'bin'), GOTOOLCHAIN: 'local', CGO_ENABLED: '0' }, stdio: ['ignore', 'inherit', 'inherit'] },
     );
     if (result.status !== 0 || !isExecutable(cached)) {
       throw new ToolchainError(
@@ -107,9 +112,9 @@ export function resolveTemporalCli(opts: ResolveOptions = {}): string {
 }
 
 /** A lock folder, so `npm test` and `npm start` started together build once. */
-function withBuildLock<T>(fn: () => T): T {
-  mkdirSync(TOOLS_DIR, { recursive: true });
-  const lock = join(TOOLS_DIR, 'temporal-build.lock');
+function withBuildLock<T>(toolsDir: string, fn: () => T): T {
+  mkdirSync(toolsDir, { recursive: true });
+  const lock = join(toolsDir, 'temporal-build.lock');
   const deadline = Date.now() + 15 * 60_000;
   for (;;) {
     try {

@@ -1,0 +1,48 @@
+// The determinism rules are real: workflow code that imports Node built-ins or I/O modules fails lint.
+// Probe files are written into src/workflows (so the real config and type information apply), linted in
+// one eslint run, and removed; tsconfig.json excludes the probe names from builds.
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+const root = resolve(__dirname, '..', '..');
+
+const probes: Record<string, { code: string; expect: RegExp | null }> = {
+  fs: { code: "import { readFileSync } from 'fs';\nexport const x = readFileSync;\n", expect: /no-restricted-imports.*'fs'.*Node built-ins/ },
+  nodeHttp: { code: "import * as http from 'node:http';\nexport const x = http;\n", expect: /no-restricted-imports.*'node:http'.*Node built-ins/ },
+  undici: { code: "import { request } from 'undici';\nexport const x = request;\n", expect: /'undici'.*Not allowed in workflow code/ },
+  activityContext: { code: "import { Context } from '@temporalio/activity';\nexport const x = Context;\n", expect: /Not allowed in workflow code/ },
+  activityValue: { code: "import { createActivities } from '../activities';\nexport const x = createActivities;\n", expect: /Import activities as types only/ },
+  processGlobal: { code: 'export const env = process.env.SECRET;\n', expect: /no-restricted-globals/ },
+  floatingPromise: { code: 'async function f(): Promise<void> {}\nexport function g(): void {\n  f();\n}\n', expect: /no-floating-promises/ },
+  deterministic: {
+    code: "import { sleep } from '@temporalio/workflow';\nimport type { Activities } from '../activities';\nexport type A = Activities;\nexport async function w(): Promise<void> {\n  await sleep(1);\n}\n",
+    expect: null,
+  },
+};
+
+let messages: Record<string, string>;
+
+beforeAll(() => {
+  const id = randomUUID().slice(0, 8);
+  const files = Object.fromEntries(Object.keys(probes).map((name) => [name, resolve(root, 'src', 'workflows', `__lint_probe_${id}_${name}.ts`)]));
+  try {
+    for (const [name, file] of Object.entries(files)) writeFileSync(file, probes[name]!.code);
+    const r = spawnSync(process.execPath, [resolve(root, 'node_modules', 'eslint', 'bin', 'eslint.js'), '-f', 'json', ...Object.values(files)], { cwd: root, encoding: 'utf8', maxBuffer: 16 << 20 });
+    const results = JSON.parse(r.stdout) as Array<{ filePath: string; messages: Array<{ ruleId: string; message: string }> }>;
+    messages = Object.fromEntries(
+      Object.entries(files).map(([name, file]) => [name, results.find((x) => x.filePath === file)!.messages.map((m) => `${m.ruleId}: ${m.message}`).join('\n')]),
+    );
+  } finally {
+    for (const file of Object.values(files)) rmSync(file, { force: true });
+  }
+}, 120_000);
+
+test.each(Object.keys(probes).filter((n) => probes[n]!.expect))('workflow code with %s fails lint', (name) => {
+  expect(messages[name]).toMatch(probes[name]!.expect!);
+});
+
+test('deterministic workflow code passes lint', () => {
+  expect(messages.deterministic).toBe('');
+});
