@@ -53,11 +53,13 @@ const envSchema = z.object({
   CVMFLOW_SHUTDOWN_GRACE: duration.default(30_000),
   CVMFLOW_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal'], { message: 'expected one of trace, debug, info, warn, error, fatal' }).default('info'),
   CVMFLOW_LOG_FORMAT: z.enum(['auto', 'json', 'pretty'], { message: 'expected auto, json or pretty' }).default('auto'),
+  CVMFLOW_METRICS_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port to serve Prometheus metrics on, e.g. 0.0.0.0:9464').optional(),
   CVMFLOW_DATA_DIR: z.string().min(1).default('.temporal'),
   CVMFLOW_DEV_SERVER_PORT: port.default(DEFAULT_DEV_SERVER_PORT),
   CVMFLOW_DEV_UI_PORT: port.default(DEFAULT_DEV_UI_PORT),
   // auto: the sandbox serves every provider without credentials; off: such providers are disabled.
-  CVMFLOW_SANDBOX: z.enum(['auto', 'off'], { message: 'expected auto (simulate providers without credentials) or off' }).default('auto'),
+  // Default: auto on the embedded dev server, off when TEMPORAL_ADDRESS points at a real cluster.
+  CVMFLOW_SANDBOX: z.enum(['auto', 'off'], { message: 'expected auto (simulate providers without credentials) or off' }).optional(),
   CVMFLOW_SANDBOX_HOST: z.string().default('127.0.0.1'),
   PHALA_API_URL: httpUrl.optional(),
   PHALA_API_KEY: secret.optional(),
@@ -92,6 +94,8 @@ export interface CvmflowConfig {
     shutdownGraceTimeMs: number;
   };
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'; format: 'auto' | 'json' | 'pretty' };
+  /** Prometheus endpoint of the Temporal Runtime's metrics; undefined: none. */
+  metricsAddress?: string;
   devServer: { dataDir: string; port: number; uiPort: number };
   sandbox: { mode: 'auto' | 'off'; host: string };
   providers: {
@@ -164,8 +168,9 @@ export function loadConfig(rawEnv: Env = process.env): CvmflowConfig {
       shutdownGraceTimeMs: e.CVMFLOW_SHUTDOWN_GRACE,
     },
     log: { level: e.CVMFLOW_LOG_LEVEL, format: e.CVMFLOW_LOG_FORMAT },
+    metricsAddress: e.CVMFLOW_METRICS_ADDRESS,
     devServer: { dataDir: e.CVMFLOW_DATA_DIR, port: e.CVMFLOW_DEV_SERVER_PORT, uiPort: e.CVMFLOW_DEV_UI_PORT },
-    sandbox: { mode: e.CVMFLOW_SANDBOX, host: e.CVMFLOW_SANDBOX_HOST },
+    sandbox: { mode: e.CVMFLOW_SANDBOX ?? (e.TEMPORAL_ADDRESS ? 'off' : 'auto'), host: e.CVMFLOW_SANDBOX_HOST },
     providers: {
       phala: { url: e.PHALA_API_URL, token: e.PHALA_API_KEY },
       prism: { url: e.PRISM_API_URL, token: e.PRISM_TOKEN, domainId: e.PRISM_DOMAIN_ID },

@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.log.level, format: config.log.format });
-  installRuntime(logger, config.log.level);
+  installRuntime(logger, config.log.level, config.metricsAddress);
 
   let devServer: DevServer | undefined;
   let address = config.temporal.address;

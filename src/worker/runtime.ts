@@ -7,9 +7,12 @@ const CORE_LEVEL: Record<string, 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'> 
   trace: 'TRACE', debug: 'DEBUG', info: 'WARN', warn: 'WARN', error: 'ERROR', fatal: 'ERROR',
 };
 
-export function installRuntime(logger: PinoLogger, level: string): void {
+export function installRuntime(logger: PinoLogger, level: string, metricsAddress?: string): void {
   Runtime.install({
     logger: new PinoTemporalLogger(logger),
-    telemetryOptions: { logging: { forward: {}, filter: { core: CORE_LEVEL[level] ?? 'WARN', other: CORE_LEVEL[level] ?? 'WARN' } } },
+    telemetryOptions: {
+      logging: { forward: {}, filter: { core: CORE_LEVEL[level] ?? 'WARN', other: CORE_LEVEL[level] ?? 'WARN' } },
+      ...(metricsAddress ? { metrics: { prometheus: { bindAddress: metricsAddress } } } : {}),
+    },
   });
 }

@@ -90,3 +90,9 @@ test('a real cluster and real providers are read as given', () => {
   expect(c.worker.shutdownGraceTimeMs).toBe(60_000);
   expect(c.providers.cudo).toEqual({ url: 'https://rest.compute.cudo.org', token: 'k', projectId: 'my-project' });
 });
+
+test('the sandbox is on by default for the embedded server and off for a real cluster unless asked for', () => {
+  expect(loadConfig({}).sandbox.mode).toBe('auto');
+  expect(loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233' }).sandbox.mode).toBe('off');
+  expect(loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233', CVMFLOW_SANDBOX: 'auto' }).sandbox.mode).toBe('auto');
+});
