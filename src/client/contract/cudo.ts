@@ -1,0 +1,42 @@
+// `createCudoVm`: GET before create (client-chosen vmId) → create → reconcile → ACTIVE.
+import { z } from 'zod';
+import { boundedDuration, LifecycleCommonSchema, SecretRefSchema } from './common';
+
+export const CUDO_VM_ID = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export const CreateCudoVmInputSchema = z.object({
+  /** Client-chosen and unique per project: the VM's id and the workflow id. */
+  vmId: z.string().regex(CUDO_VM_ID, 'expected 1-63 lowercase letters, digits or -, starting with a letter, not ending with -'),
+  dataCenterId: z.string().min(1, 'required: a data center id from `cudoListDataCenters`'),
+  machineType: z.string().min(1, 'required: a machine type from `cudoListMachineTypes`'),
+  bootDiskImageId: z.string().min(1, 'required: an image id from `cudoListPublicImages` or a private image'),
+  vcpus: z.number().int().min(1).max(512),
+  memoryGib: z.number().int().min(1).max(4096),
+  gpus: z.number().int().min(0).max(16).default(0),
+  gpuModel: z.string().min(1).optional(),
+  bootDiskSizeGib: z.number().int().min(1).max(65_536).optional(),
+  sshKeys: z.array(z.string().regex(/^(ssh-(rsa|ed25519)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+( .*)?$/, 'expected an OpenSSH public key')).default([]),
+  /** A VM password by reference (resolved inside the activity, never in history). */
+  passwordRef: SecretRefSchema.optional(),
+  startScript: z.string().max(64 * 1024).optional(),
+  securityGroupIds: z.array(z.string().min(1)).default([]),
+  metadata: z.record(z.string(), z.string()).default({}),
+  activeDeadline: boundedDuration(1_000, 86_400_000, '1s and 1d').prefault('20m'),
+  pollInterval: boundedDuration(100, 60_000, '100ms and 60s').prefault('5s'),
+  ...LifecycleCommonSchema,
+});
+export type CreateCudoVmInput = z.input<typeof CreateCudoVmInputSchema>;
+export type CreateCudoVmParams = z.output<typeof CreateCudoVmInputSchema>;
+
+export const CreateCudoVmResultSchema = z.object({
+  provider: z.literal('cudo'),
+  vmId: z.string(),
+  state: z.string(),
+  dataCenterId: z.string().nullable(),
+  publicIpAddress: z.string().nullable(),
+  internalIpAddress: z.string().nullable(),
+  /** Whether this run created the VM or found it already there (a retried or repeated start). */
+  adopted: z.boolean(),
+  teardown: z.object({ workflowId: z.string(), teardownAt: z.string() }).nullable(),
+});
+export type CreateCudoVmResult = z.infer<typeof CreateCudoVmResultSchema>;

@@ -1,0 +1,74 @@
+// `provisionPhalaCvm`: provision → encrypt env → (on-chain registration) → commit → Running.
+import { defineUpdate } from '@temporalio/workflow';
+import { z } from 'zod';
+import { boundedDuration, EnvVarRefSchema, LifecycleCommonSchema } from './common';
+
+const hex40 = /^0x[0-9a-fA-F]{40}$/;
+
+export const PhalaKmsSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('phala') }),
+  z.object({
+    type: z.enum(['ethereum', 'base']),
+    /** The DstackKms contract the app registers with; the submitted transaction must name it. */
+    contractAddress: z.string().regex(hex40, 'expected a 0x-prefixed 20-byte address').optional(),
+    deployerAddress: z.string().regex(hex40, 'expected a 0x-prefixed 20-byte address').optional(),
+  }),
+]);
+
+export const ProvisionPhalaCvmInputSchema = z.object({
+  /** RFC 1123 style, as Phala requires: 5-63 characters, starts with a letter, no `--`. Also the workflow id. */
+  name: z
+    .string()
+    .regex(/^[a-zA-Z][a-zA-Z0-9-]{3,61}[a-zA-Z0-9]$/, 'expected 5-63 letters, digits or -, starting with a letter')
+    .refine((n) => !n.includes('--'), 'must not contain --'),
+  composeFile: z.string().min(1, 'the docker compose file is required').max(200 * 1024, 'compose file and pre-launch script must total at most 200 KiB'),
+  preLaunchScript: z.string().max(100 * 1024).optional(),
+  vcpu: z.number().int().min(1).max(128).optional(),
+  memoryMb: z.number().int().min(512).max(1024 * 1024).optional(),
+  diskGb: z.number().int().min(10).max(16 * 1024).optional(),
+  instanceType: z.string().min(1).optional(),
+  nodeId: z.number().int().min(0).optional(),
+  image: z.string().min(1).optional(),
+  kms: PhalaKmsSchema.default({ type: 'phala' }),
+  /** Env vars by reference; values are resolved and encrypted to the CVM's key inside an activity. */
+  env: z.array(EnvVarRefSchema).max(200).default([]),
+  publicLogs: z.boolean().default(false),
+  publicSysinfo: z.boolean().default(false),
+  gatewayEnabled: z.boolean().default(true),
+  /** How long to wait for `submitOnChainTransaction` before failing (on-chain KMS only). */
+  onChainDeadline: boundedDuration(1_000, 7 * 86_400_000, '1s and 7d').prefault('1h'),
+  /** How long the CVM may take from commit to Running. */
+  runningDeadline: boundedDuration(1_000, 86_400_000, '1s and 1d').prefault('20m'),
+  /** Server-side SSE interval and the fallback polling start (capped backoff doubles it up to 30 s). */
+  pollInterval: boundedDuration(100, 60_000, '100ms and 60s').prefault('5s'),
+  ...LifecycleCommonSchema,
+});
+export type ProvisionPhalaCvmInput = z.input<typeof ProvisionPhalaCvmInputSchema>;
+export type ProvisionPhalaCvmParams = z.output<typeof ProvisionPhalaCvmInputSchema>;
+
+export const ProvisionPhalaCvmResultSchema = z.object({
+  provider: z.literal('phala'),
+  name: z.string(),
+  /** The handle to address the CVM later (vm_uuid when known). */
+  cvmId: z.string(),
+  appId: z.string().nullable(),
+  vmUuid: z.string().nullable(),
+  status: z.string(),
+  composeHash: z.string(),
+  kms: z.string(),
+  transactionHash: z.string().nullable(),
+  appUrl: z.string().nullable(),
+  teardown: z.object({ workflowId: z.string(), teardownAt: z.string() }).nullable(),
+});
+export type ProvisionPhalaCvmResult = z.infer<typeof ProvisionPhalaCvmResultSchema>;
+
+export const SubmitOnChainTransactionSchema = z.object({
+  transactionHash: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected 0x followed by 64 hex digits'),
+  /** The app (DstackApp) address the transaction registered; must match the provisioned app when known. */
+  appAddress: z.string().regex(hex40, 'expected a 0x-prefixed 20-byte address').optional(),
+  /** The KMS contract it was sent to; must match the input's kms.contractAddress when that is set. */
+  contractAddress: z.string().regex(hex40, 'expected a 0x-prefixed 20-byte address').optional(),
+});
+export type SubmitOnChainTransaction = z.infer<typeof SubmitOnChainTransactionSchema>;
+
+export const submitOnChainTransactionUpdate = defineUpdate<{ accepted: true; composeHash: string }, [SubmitOnChainTransaction]>('submitOnChainTransaction');

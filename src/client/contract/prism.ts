@@ -1,0 +1,46 @@
+// `createAttestedPrismCvm`: find-or-create → Online with evidence → attestation policy → verify.
+import { z } from 'zod';
+import { boundedDuration, LifecycleCommonSchema } from './common';
+
+export const PRISM_BACKENDS = ['azure', 'gcp', 'external', 'ultraviolet'] as const;
+
+export const CreateAttestedPrismCvmInputSchema = z.object({
+  /** Prism create returns no id, so the name identifies the CVM (and the workflow). */
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'expected 2-63 lowercase letters, digits or -, not starting with -'),
+  backend: z.enum(PRISM_BACKENDS, { message: `expected one of ${PRISM_BACKENDS.join(', ')}` }).default('ultraviolet'),
+  vcpu: z.number().int().min(1).max(128).default(2),
+  ccPlatform: z.enum(['sev-snp', 'tdx'], { message: 'expected sev-snp or tdx' }).default('sev-snp'),
+  agentLogLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /**
+   * The attestation policy to verify against, in the Cocos/go-sev-guest JSON form. Default: the policy Prism
+   * serves for the CVM; pin your own to not trust the provider's word for what is genuine.
+   */
+  policy: z.record(z.string(), z.unknown()).optional(),
+  /** How long the CVM may take to be Online with evidence. */
+  onlineDeadline: boundedDuration(1_000, 86_400_000, '1s and 1d').prefault('30m'),
+  pollInterval: boundedDuration(100, 60_000, '100ms and 60s').prefault('10s'),
+  ...LifecycleCommonSchema,
+});
+export type CreateAttestedPrismCvmInput = z.input<typeof CreateAttestedPrismCvmInputSchema>;
+export type CreateAttestedPrismCvmParams = z.output<typeof CreateAttestedPrismCvmInputSchema>;
+
+export interface AttestationCheckSummary {
+  name: string;
+  passed: boolean;
+  expected?: string;
+  actual?: string;
+  detail?: string;
+}
+
+export const CreateAttestedPrismCvmResultSchema = z.object({
+  provider: z.literal('prism'),
+  name: z.string(),
+  cvmId: z.string(),
+  status: z.string(),
+  ccPlatform: z.string(),
+  agentUrl: z.string().nullable(),
+  /** The verifier's full verdict (see src/attestation/verdict.ts). */
+  verdict: z.looseObject({ verified: z.literal(true) }),
+  teardown: z.object({ workflowId: z.string(), teardownAt: z.string() }).nullable(),
+});
+export type CreateAttestedPrismCvmResult = z.infer<typeof CreateAttestedPrismCvmResultSchema>;
