@@ -61,6 +61,9 @@ const envSchema = z.object({
   // Default: auto on the embedded dev server, off when TEMPORAL_ADDRESS points at a real cluster.
   CVMFLOW_SANDBOX: z.enum(['auto', 'off'], { message: 'expected auto (simulate providers without credentials) or off' }).optional(),
   CVMFLOW_SANDBOX_HOST: z.string().default('127.0.0.1'),
+  // How fast sandbox state machines move: 1 is realistic pacing, 10 is ten times faster.
+  CVMFLOW_SANDBOX_SPEED: z.string().regex(/^\d+(\.\d+)?$/, 'expected a positive number, e.g. 1 or 10').transform(Number).refine((n) => n > 0, 'expected a positive number').default(1),
+  CVMFLOW_SECRETS_DIR: z.string().min(1).optional(),
   PHALA_API_URL: httpUrl.optional(),
   PHALA_API_KEY: secret.optional(),
   PRISM_API_URL: httpUrl.optional(),
@@ -97,7 +100,9 @@ export interface CvmflowConfig {
   /** Prometheus endpoint of the Temporal Runtime's metrics; undefined: none. */
   metricsAddress?: string;
   devServer: { dataDir: string; port: number; uiPort: number };
-  sandbox: { mode: 'auto' | 'off'; host: string };
+  sandbox: { mode: 'auto' | 'off'; host: string; speed: number };
+  /** Folder whose files `file:<name>` secret references read. */
+  secretsDir?: string;
   providers: {
     phala: ProviderEndpointConfig;
     prism: ProviderEndpointConfig & { domainId?: string };
@@ -170,7 +175,8 @@ export function loadConfig(rawEnv: Env = process.env): CvmflowConfig {
     log: { level: e.CVMFLOW_LOG_LEVEL, format: e.CVMFLOW_LOG_FORMAT },
     metricsAddress: e.CVMFLOW_METRICS_ADDRESS,
     devServer: { dataDir: e.CVMFLOW_DATA_DIR, port: e.CVMFLOW_DEV_SERVER_PORT, uiPort: e.CVMFLOW_DEV_UI_PORT },
-    sandbox: { mode: e.CVMFLOW_SANDBOX ?? (e.TEMPORAL_ADDRESS ? 'off' : 'auto'), host: e.CVMFLOW_SANDBOX_HOST },
+    sandbox: { mode: e.CVMFLOW_SANDBOX ?? (e.TEMPORAL_ADDRESS ? 'off' : 'auto'), host: e.CVMFLOW_SANDBOX_HOST, speed: e.CVMFLOW_SANDBOX_SPEED },
+    secretsDir: e.CVMFLOW_SECRETS_DIR,
     providers: {
       phala: { url: e.PHALA_API_URL, token: e.PHALA_API_KEY },
       prism: { url: e.PRISM_API_URL, token: e.PRISM_TOKEN, domainId: e.PRISM_DOMAIN_ID },

@@ -1,0 +1,98 @@
+// CUDO VM state classification (notes cudo.md §6): `state` (VmState enum) is authoritative; `shortState`
+// (OpenNebula's 4-letter state, a free string) fills in when `state` is absent, and `fail`/`done` always count.
+//   running      = ACTIVE (or `runn` when state is absent)
+//   stopped      = STOPPED (or `poff` | `stop` | `unde` when state is absent)
+//   gone         = HTTP 404, DELETED or `done`
+//   failed       = FAILED or `fail` (terminal error: terminate it)
+//   transitional = anything else (CLONING, STARTING, HOTPLUGGING, UNKNOWN, unknown names, nothing at all, ...)
+// `settled` is true for the four end classes and for SUSPENDED / `susp` (stable, though not caused by us), so a
+// waiter can stop polling instead of burning its budget on a state that will not move by itself.
+import type { Vm } from './schemas';
+
+export type CudoVmClass = 'running' | 'stopped' | 'gone' | 'failed' | 'transitional';
+
+export interface CudoVmClassification {
+  class: CudoVmClass;
+  /** The state used (`CLONING` when the server omitted the zero value and no shortState helps). */
+  state?: string;
+  shortState?: string;
+  settled: boolean;
+  /** One line for logs and workflow history. */
+  description: string;
+}
+
+const SHORT_RUNNING = new Set(['runn']);
+const SHORT_STOPPED = new Set(['poff', 'stop', 'unde']);
+const SHORT_GONE = new Set(['done']);
+const SHORT_FAILED = new Set(['fail']);
+const SHORT_SETTLED_OTHER = new Set(['susp']);
+
+/** What each known state means, for descriptions. */
+const STATE_TEXT: Record<string, string> = {
+  PENDING: 'waiting for a host',
+  CLONING: 'cloning the boot disk',
+  STARTING: 'starting',
+  ACTIVE: 'running',
+  STOPPING: 'stopping',
+  STOPPED: 'stopped',
+  DELETING: 'being deleted',
+  DELETED: 'deleted',
+  FAILED: 'failed',
+  HOTPLUGGING: 'hot-plugging (NIC, disk, security group or image save)',
+  RESIZING: 'resizing vCPUs/memory',
+  RESIZING_DISK: 'resizing a disk',
+  MIGRATING: 'migrating',
+  RECREATING: 'being recreated',
+  CREATING_SNAPSHOT: 'creating a snapshot',
+  DELETING_SNAPSHOT: 'deleting a snapshot',
+  REVERTING_SNAPSHOT: 'reverting a snapshot',
+  SUSPENDING: 'suspending',
+  SUSPENDED: 'suspended (not by us)',
+  UNKNOWN: 'in an unknown state',
+};
+
+function clean(v: string | undefined | null): string | undefined {
+  const t = v?.trim();
+  return t ? t : undefined;
+}
+
+/** Classifies from the two state fields; either may be missing. */
+export function classifyCudoState(stateIn?: string | null, shortStateIn?: string | null): CudoVmClassification {
+  const state = clean(stateIn)?.toUpperCase();
+  const shortState = clean(shortStateIn)?.toLowerCase();
+  const make = (cls: CudoVmClass, settled: boolean, usedState: string | undefined): CudoVmClassification => {
+    const what = usedState ? (STATE_TEXT[usedState] ?? `in state ${usedState}`) : shortState ? `in short state ${shortState}` : 'in an unreported state';
+    return {
+      class: cls,
+      ...(usedState !== undefined ? { state: usedState } : {}),
+      ...(shortState !== undefined ? { shortState } : {}),
+      settled,
+      description: `${cls}: VM is ${what}${shortState && usedState ? ` (${shortState})` : ''}`,
+    };
+  };
+  if (state === 'FAILED' || (shortState && SHORT_FAILED.has(shortState))) return make('failed', true, state);
+  if (state === 'DELETED' || (shortState && SHORT_GONE.has(shortState))) return make('gone', true, state);
+  if (state !== undefined) {
+    if (state === 'ACTIVE') return make('running', true, state);
+    if (state === 'STOPPED') return make('stopped', true, state);
+    return make('transitional', state === 'SUSPENDED', state);
+  }
+  if (shortState) {
+    if (SHORT_RUNNING.has(shortState)) return make('running', true, undefined);
+    if (SHORT_STOPPED.has(shortState)) return make('stopped', true, undefined);
+    return make('transitional', SHORT_SETTLED_OTHER.has(shortState), undefined);
+  }
+  // Neither field: protojson omitted the zero value, which is CLONING.
+  return make('transitional', false, 'CLONING');
+}
+
+/** Classifies a VM object (GET/LIST/create/resize answers). */
+export function classifyCudoVm(vm: Pick<Vm, 'state' | 'shortState'> | undefined | null): CudoVmClassification {
+  if (!vm) return classifyCudoGone();
+  return classifyCudoState(vm.state, vm.shortState);
+}
+
+/** The classification for a 404 on the VM (terminate finished, or it never existed). */
+export function classifyCudoGone(): CudoVmClassification {
+  return { class: 'gone', settled: true, description: 'gone: VM not found (404)' };
+}
