@@ -6,17 +6,12 @@ import { ConfigError, loadConfig, type CvmflowConfig } from './config';
 import { clusterConnectionOptions } from './connect';
 import { DevServerError, startDevServer, type DevServer } from './dev-server';
 import { createLogger } from './logging';
+import { createProviderClients } from './providers';
 import { installRuntime } from './runtime';
 import { PROJECT_ROOT } from './toolchain/paths';
+import { createSecretResolver } from './secrets';
 import { resolveTemporalCli, ToolchainError } from './toolchain/temporal-cli';
 import { createWorker } from './worker';
-
-type ProviderMode = 'real' | 'sandbox' | 'disabled';
-
-function providerModes(config: CvmflowConfig): Record<'phala' | 'prism' | 'cudo', ProviderMode> {
-  const mode = (url: string | undefined): ProviderMode => (url ? 'real' : config.sandbox.mode === 'auto' ? 'sandbox' : 'disabled');
-  return { phala: mode(config.providers.phala.url), prism: mode(config.providers.prism.url), cudo: mode(config.providers.cudo.url) };
-}
 
 async function main(): Promise<void> {
   let config: CvmflowConfig;
@@ -50,8 +45,20 @@ async function main(): Promise<void> {
   }
 
   const connection = await NativeConnection.connect(devServer ? { address } : clusterConnectionOptions(address));
-  const providers = providerModes(config);
-  const activities = createActivities({ workerInfo: { taskQueue: config.taskQueue, providers } });
+  const clients = await createProviderClients(config, logger);
+  const providers = clients.modes;
+  for (const p of ['phala', 'prism', 'cudo'] as const) {
+    if (providers[p] === 'sandbox') logger.info({ provider: p, url: clients.urls[p] }, `${p}: no credentials configured, using the built-in sandbox`);
+    else if (providers[p] === 'disabled') logger.warn({ provider: p }, `${p}: not configured and CVMFLOW_SANDBOX=off; its activities fail with ProviderNotConfigured`);
+    else logger.info({ provider: p, url: clients.urls[p] }, `${p}: using the configured API`);
+  }
+  const activities = createActivities({
+    workerInfo: { taskQueue: config.taskQueue, providers },
+    phala: clients.phala,
+    prism: clients.prism,
+    cudo: clients.cudo,
+    resolveSecret: createSecretResolver({ secretsDir: config.secretsDir }),
+  });
   const worker = await createWorker({ connection, config, activities });
 
   const ui = devServer?.uiUrl ? `${devServer.uiUrl}/namespaces/${config.temporal.namespace}/workflows` : undefined;
@@ -61,6 +68,7 @@ async function main(): Promise<void> {
   try {
     await worker.run(); // returns after SIGINT/SIGTERM once in-flight tasks drain
   } finally {
+    await clients.close();
     await connection.close();
     if (devServer) {
       await devServer.stop();

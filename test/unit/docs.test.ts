@@ -1,4 +1,5 @@
 // The README is part of the product: its configuration table and commands must match the code.
+import { renderEndpoints } from '../../src/client/cli/endpoints';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CONFIG_VARIABLES } from '../../src/worker/config';
@@ -16,4 +17,9 @@ test('CI runs exactly the README test command', () => {
   const ci = readFileSync(resolve(root, '.ci', 'run'), 'utf8');
   const commands = ci.split('\n').filter((l) => l.trim() && !l.startsWith('#') && !/^(set|cd) /.test(l));
   expect(commands).toEqual(['npm test']);
+});
+
+test('the README endpoint table is the catalogue', () => {
+  const between = /<!-- endpoints:begin -->\n([\s\S]*?)<!-- endpoints:end -->/.exec(readme);
+  expect(between?.[1]).toBe(renderEndpoints('markdown'));
 });
