@@ -10,6 +10,7 @@ import { cudoEndpoints } from '../providers/cudo/endpoints';
 import { phalaEndpoints } from '../providers/phala/endpoints';
 import { prismEndpoints } from '../providers/prism/endpoints';
 import { createCudoActivities } from './cudo';
+import { createLifecycleActivities, type LifecycleActivityDependencies } from './lifecycle';
 import { createPhalaActivities } from './phala';
 import { createPrismActivities } from './prism';
 import { createWorkerInfoActivities, type WorkerInfo } from './worker-info';
@@ -21,6 +22,8 @@ export interface ActivityDependencies {
   cudo?: CudoClient;
   /** Resolves `env:`/`file:` secret references inside activities. */
   resolveSecret?: (ref: string) => Promise<string>;
+  sandboxAttestationRoot?: LifecycleActivityDependencies['sandboxAttestationRoot'];
+  collateral?: LifecycleActivityDependencies['collateral'];
 }
 
 function notConfigured<T>(provider: string, endpoints: readonly EndpointDef[]): T {
@@ -37,6 +40,7 @@ function notConfigured<T>(provider: string, endpoints: readonly EndpointDef[]): 
 export function createActivities(deps: ActivityDependencies) {
   return {
     ...createWorkerInfoActivities(deps.workerInfo),
+    ...createLifecycleActivities(deps),
     ...(deps.phala ? createPhalaActivities(deps.phala) : notConfigured<ReturnType<typeof createPhalaActivities>>('phala', phalaEndpoints)),
     ...(deps.prism ? createPrismActivities(deps.prism) : notConfigured<ReturnType<typeof createPrismActivities>>('prism', prismEndpoints)),
     ...(deps.cudo ? createCudoActivities(deps.cudo, { resolveSecret: deps.resolveSecret }) : notConfigured<ReturnType<typeof createCudoActivities>>('cudo', cudoEndpoints)),

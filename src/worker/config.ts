@@ -64,6 +64,10 @@ const envSchema = z.object({
   // How fast sandbox state machines move: 1 is realistic pacing, 10 is ten times faster.
   CVMFLOW_SANDBOX_SPEED: z.string().regex(/^\d+(\.\d+)?$/, 'expected a positive number, e.g. 1 or 10').transform(Number).refine((n) => n > 0, 'expected a positive number').default(1),
   CVMFLOW_SECRETS_DIR: z.string().min(1).optional(),
+  // Attestation collateral (VCEK, TDX collateral) not inside the evidence: a cache folder, and whether
+  // the vendors' endpoints (AMD KDS, Intel PCS) may be asked for what the cache lacks.
+  CVMFLOW_COLLATERAL_DIR: z.string().min(1).optional(),
+  CVMFLOW_COLLATERAL_FETCH: z.enum(['true', 'false'], { message: 'expected true or false' }).default('false').transform((v) => v === 'true'),
   PHALA_API_URL: httpUrl.optional(),
   PHALA_API_KEY: secret.optional(),
   PRISM_API_URL: httpUrl.optional(),
@@ -103,6 +107,7 @@ export interface CvmflowConfig {
   sandbox: { mode: 'auto' | 'off'; host: string; speed: number };
   /** Folder whose files `file:<name>` secret references read. */
   secretsDir?: string;
+  collateral: { cacheDir?: string; allowNetwork: boolean };
   providers: {
     phala: ProviderEndpointConfig;
     prism: ProviderEndpointConfig & { domainId?: string };
@@ -177,6 +182,7 @@ export function loadConfig(rawEnv: Env = process.env): CvmflowConfig {
     devServer: { dataDir: e.CVMFLOW_DATA_DIR, port: e.CVMFLOW_DEV_SERVER_PORT, uiPort: e.CVMFLOW_DEV_UI_PORT },
     sandbox: { mode: e.CVMFLOW_SANDBOX ?? (e.TEMPORAL_ADDRESS ? 'off' : 'auto'), host: e.CVMFLOW_SANDBOX_HOST, speed: e.CVMFLOW_SANDBOX_SPEED },
     secretsDir: e.CVMFLOW_SECRETS_DIR,
+    collateral: { cacheDir: e.CVMFLOW_COLLATERAL_DIR, allowNetwork: e.CVMFLOW_COLLATERAL_FETCH },
     providers: {
       phala: { url: e.PHALA_API_URL, token: e.PHALA_API_KEY },
       prism: { url: e.PRISM_API_URL, token: e.PRISM_TOKEN, domainId: e.PRISM_DOMAIN_ID },

@@ -70,7 +70,7 @@ function healthy(cli: string, address: string): boolean {
 /** Registers every search attribute; exit 1 with "already" is fine, a different type is an error. */
 export function registerSearchAttributes(cli: string, address: string, namespace: string): void {
   for (const { name, cliType } of searchAttributeRegistrations) {
-    const r = spawnSync(cli, ['operator', 'search-attribute', 'create', '--address', address, '--namespace', namespace, '--name', name, '--type', cliType, '--yes'], {
+    const r = spawnSync(cli, ['operator', 'search-attribute', 'create', '--address', address, '--namespace', namespace, '--name', name, '--type', cliType], {
       encoding: 'utf8',
       timeout: 15_000,
     });

@@ -58,6 +58,8 @@ async function main(): Promise<void> {
     prism: clients.prism,
     cudo: clients.cudo,
     resolveSecret: createSecretResolver({ secretsDir: config.secretsDir }),
+    sandboxAttestationRoot: clients.sandboxes?.prism ? () => clients.sandboxes!.prism!.sandbox.sandboxRootPem() : undefined,
+    collateral: config.collateral,
   });
   const worker = await createWorker({ connection, config, activities });
 

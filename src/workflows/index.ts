@@ -1,2 +1,7 @@
 // The workflow bundle's entry point: every workflow type the worker serves, by its public type name.
 export { pingCvmflow } from './ping';
+export { provisionPhalaCvm } from './provision-phala-cvm';
+export { createAttestedPrismCvm } from './create-attested-prism-cvm';
+export { createCudoVm } from './create-cudo-vm';
+export { teardownCvm } from './teardown-cvm';
+export { operateCvm } from './operate-cvm';

@@ -45,6 +45,8 @@ export type EnvVarRef = z.infer<typeof EnvVarRefSchema>;
 export const LifecycleCommonSchema = {
   /** Tear the CVM down this long after it is ready (a `teardownCvm` workflow that outlives this one). */
   ttl: boundedDuration(60_000, 366 * 86_400_000, '1m and 366d').optional(),
+  /** One provider call's attempt timeout (a worker that dies mid-call is noticed after this long). */
+  providerCallTimeout: boundedDuration(1_000, 600_000, '1s and 10m').prefault('90s'),
   /** Leave a CVM that failed half-way for debugging instead of deleting it. */
   keepOnFailure: z.boolean().default(false),
   /** Free-form labels recorded with the workflow (search and audit); never secrets. */

@@ -40,3 +40,9 @@ export const CreateCudoVmResultSchema = z.object({
   teardown: z.object({ workflowId: z.string(), teardownAt: z.string() }).nullable(),
 });
 export type CreateCudoVmResult = z.infer<typeof CreateCudoVmResultSchema>;
+
+/** Metadata that marks a VM as created by cvmflow: creation reconciles on it, and the fleet reconciler
+ * never touches a VM without it. */
+export function cvmflowMetadata(workflowId: string): Record<string, string> {
+  return { 'managed-by': 'cvmflow', 'cvmflow-workflow-id': workflowId };
+}

@@ -32,6 +32,7 @@ export const OperateCvmInputSchema = z
     requestId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected 1-64 letters, digits, . _ -').optional(),
     waitDeadline: boundedDuration(1_000, 86_400_000, '1s and 1d').prefault('15m'),
     pollInterval: boundedDuration(100, 60_000, '100ms and 60s').prefault('5s'),
+    providerCallTimeout: boundedDuration(1_000, 600_000, '1s and 10m').prefault('90s'),
   })
   .refine((v) => ACTIONS_BY_PROVIDER[v.provider].includes(v.action), { message: 'this provider does not support that action (Phala: start, stop, shutdown, restart, replicate; CUDO: start, stop, reboot, resize; Prism: none)', path: ['action'] })
   .refine((v) => v.action !== 'resize' || (v.vcpus !== undefined && v.memoryGib !== undefined), { message: 'resize needs vcpus and memoryGib', path: ['vcpus'] });

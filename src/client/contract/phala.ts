@@ -68,6 +68,10 @@ export const SubmitOnChainTransactionSchema = z.object({
   appAddress: z.string().regex(hex40, 'expected a 0x-prefixed 20-byte address').optional(),
   /** The KMS contract it was sent to; must match the input's kms.contractAddress when that is set. */
   contractAddress: z.string().regex(hex40, 'expected a 0x-prefixed 20-byte address').optional(),
+  /** The account that deployed the app (else the input's kms.deployerAddress). */
+  deployerAddress: z.string().regex(hex40, 'expected a 0x-prefixed 20-byte address').optional(),
+  /** The app's env encryption key from the KMS (hex X25519); required when the CVM has env vars. */
+  appEnvEncryptPubkey: z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, 'expected a 32-byte X25519 public key in hex').optional(),
 });
 export type SubmitOnChainTransaction = z.infer<typeof SubmitOnChainTransactionSchema>;
 

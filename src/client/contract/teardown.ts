@@ -17,6 +17,7 @@ export const TeardownCvmInputSchema = z
     /** How long deletion may take to be confirmed. */
     goneDeadline: boundedDuration(1_000, 86_400_000, '1s and 1d').prefault('15m'),
     pollInterval: boundedDuration(100, 60_000, '100ms and 60s').prefault('5s'),
+    providerCallTimeout: boundedDuration(1_000, 600_000, '1s and 10m').prefault('90s'),
     /** Why (recorded in the UI): `ttl`, `manual`, `reconcile`, ... */
     reason: z.string().max(200).default('manual'),
   })

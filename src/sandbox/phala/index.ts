@@ -183,7 +183,8 @@ export function createPhalaSandbox(opts: PhalaSandboxOptions = {}): PhalaSandbox
   };
 
   const takeBootFailure = (cvm: SandboxCvm): string | undefined => {
-    const i = bootFailures.findIndex((f) => f.cvm === undefined || candidates(f.cvm).includes(cvm));
+    // By name too: at commit the new CVM boots before it joins the list candidates() searches.
+    const i = bootFailures.findIndex((f) => f.cvm === undefined || f.cvm === cvm.name || candidates(f.cvm).includes(cvm));
     if (i < 0) return undefined;
     const [f] = bootFailures.splice(i, 1);
     return f!.bootError ?? 'dstack-prepare: failed to start containers (exit status 1)';

@@ -1,0 +1,84 @@
+// `createCudoVm`: GET before create (the vmId is ours to choose) → create, reconciled by GET on 409 or a
+// 504 that still created it → ACTIVE; a VM that ends FAILED is terminated and the workflow fails with why.
+import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import { CreateCudoVmInputSchema, cvmflowMetadata, type CreateCudoVmInput, type CreateCudoVmParams, type CreateCudoVmResult } from '../client/contract/cudo';
+import { Compensations } from './support/compensation';
+import { failLifecycle } from './support/failure';
+import { parseWorkflowInput } from './support/input';
+import { heartbeatFor, providerActivities, waitingActivities, type LifecycleActivities } from './support/options';
+import { Progress } from './support/progress';
+import { scheduleTeardown } from './support/teardown-child';
+
+export async function createCudoVm(raw: CreateCudoVmInput): Promise<CreateCudoVmResult> {
+  const input = parseWorkflowInput('createCudoVm', CreateCudoVmInputSchema, raw);
+  const progress = new Progress('cudo', { cvmId: input.vmId, cvmName: input.vmId });
+  const compensations = new Compensations();
+  const acts = providerActivities(input.providerCallTimeout);
+  const metadata = { ...input.metadata, ...cvmflowMetadata(workflowInfo().workflowId) };
+  try {
+    progress.step('look-before-create');
+    const adopted = await existingVm(acts, input, metadata);
+    if (!adopted) {
+      progress.step('create');
+      const created = await acts.cudoCreateVm(createBody(input, metadata));
+      progress.update({ providerStatus: created.lifecycle.state });
+    } else progress.update({ providerStatus: adopted });
+    compensations.add(`terminated CUDO VM ${input.vmId}`, async () => {
+      await acts.cudoTerminateVm({ id: input.vmId });
+    });
+
+    progress.step('wait-active');
+    const active = await waitingActivities(input.activeDeadline, heartbeatFor(input.pollInterval)).awaitCvmState({ provider: 'cudo', cvmId: input.vmId, target: 'running', pollIntervalMs: input.pollInterval });
+    progress.update({ providerStatus: active.status });
+
+    let teardown: CreateCudoVmResult['teardown'] = null;
+    if (input.ttl) {
+      progress.step('schedule-teardown');
+      teardown = await scheduleTeardown({ provider: 'cudo', key: input.vmId, cvmId: input.vmId, ttlMs: input.ttl, pollIntervalMs: input.pollInterval, providerCallTimeoutMs: input.providerCallTimeout });
+      progress.update({ teardownAt: teardown.teardownAt });
+    }
+    progress.step('done');
+    const fact = (k: string) => (typeof active.facts[k] === 'string' ? (active.facts[k] as string) : null);
+    return {
+      provider: 'cudo',
+      vmId: input.vmId,
+      state: active.status,
+      dataCenterId: fact('dataCenterId') ?? input.dataCenterId,
+      publicIpAddress: fact('publicIpAddress'),
+      internalIpAddress: fact('internalIpAddress'),
+      adopted: adopted !== undefined,
+      teardown,
+    };
+  } catch (err) {
+    throw await failLifecycle(err, input.keepOnFailure, compensations, progress);
+  }
+}
+
+/** The VM's state when a VM with our id and our marks exists; undefined when there is none; an error if it is not ours. */
+async function existingVm(acts: LifecycleActivities, input: CreateCudoVmParams, metadata: Record<string, string>): Promise<string | undefined> {
+  const o = await acts.observeCvm({ provider: 'cudo', cvmId: input.vmId });
+  if (o.class === 'gone') return undefined;
+  const vm = (await acts.cudoGetVm({ id: input.vmId })).VM as { metadata?: Record<string, string> | null };
+  const ours = Object.entries(metadata).every(([k, v]) => vm.metadata?.[k] === v);
+  if (!ours) throw ApplicationFailure.create({ message: `a CUDO VM with id ${input.vmId} already exists and was not created by this workflow; choose another vmId`, type: 'VmIdTaken', nonRetryable: true });
+  return o.status;
+}
+
+function createBody(input: CreateCudoVmParams, metadata: Record<string, string>) {
+  return {
+    vmId: input.vmId,
+    dataCenterId: input.dataCenterId,
+    machineType: input.machineType,
+    bootDiskImageId: input.bootDiskImageId,
+    vcpus: input.vcpus,
+    memoryGib: input.memoryGib,
+    gpus: input.gpus,
+    ...(input.gpuModel ? { gpuModel: input.gpuModel } : {}),
+    ...(input.bootDiskSizeGib ? { bootDisk: { sizeGib: input.bootDiskSizeGib } } : {}),
+    ...(input.sshKeys.length ? { customSshKeys: input.sshKeys, sshKeySource: 'SSH_KEY_SOURCE_NONE' as const } : {}),
+    ...(input.passwordRef ? { passwordRef: input.passwordRef } : {}),
+    ...(input.startScript ? { startScript: input.startScript } : {}),
+    ...(input.securityGroupIds.length ? { securityGroupIds: input.securityGroupIds } : {}),
+    metadata,
+  };
+}

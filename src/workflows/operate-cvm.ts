@@ -1,0 +1,77 @@
+// `operateCvm`: one audited day-2 action (start, stop, shutdown, restart, reboot, resize, replicate),
+// waiting for the state it should end in. Who asked and why is kept in the workflow's memo and result.
+import { ApplicationFailure, upsertMemo } from '@temporalio/workflow';
+import { OperateCvmInputSchema, type OperateCvmInput, type OperateCvmParams, type OperateCvmResult } from '../client/contract/operate';
+import { parseWorkflowInput } from './support/input';
+import { heartbeatFor, providerActivities, waitingActivities, type LifecycleActivities } from './support/options';
+import { Progress } from './support/progress';
+
+type Target = 'running' | 'stopped';
+
+export async function operateCvm(raw: OperateCvmInput): Promise<OperateCvmResult> {
+  const input = parseWorkflowInput('operateCvm', OperateCvmInputSchema, raw);
+  const startedAt = new Date().toISOString();
+  upsertMemo({ action: input.action, requestedBy: input.requestedBy, ...(input.reason ? { reason: input.reason } : {}) });
+  const progress = new Progress(input.provider, { cvmId: input.cvmId });
+
+  progress.step(`request-${input.action}`);
+  const { target, waitOn } = await request(providerActivities(input.providerCallTimeout), input);
+  progress.step(`wait-${target}`, { cvmId: input.cvmId });
+  const final = await waitingActivities(input.waitDeadline, heartbeatFor(input.pollInterval)).awaitCvmState({ provider: input.provider, cvmId: waitOn, target, pollIntervalMs: input.pollInterval });
+  progress.step('done', { providerStatus: final.status });
+  return {
+    provider: input.provider,
+    cvmId: input.cvmId,
+    action: input.action,
+    finalStatus: final.status,
+    replicaId: waitOn !== input.cvmId ? waitOn : null,
+    requestedBy: input.requestedBy,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+  };
+}
+
+/** Sends the action and says which CVM to wait on for which state. */
+async function request(acts: LifecycleActivities, input: OperateCvmParams): Promise<{ target: Target; waitOn: string }> {
+  const id = input.cvmId;
+  if (input.provider === 'phala') {
+    switch (input.action) {
+      case 'start':
+        await acts.phalaStartCvm({ id });
+        return { target: 'running', waitOn: id };
+      case 'stop':
+        await acts.phalaStopCvm({ id });
+        return { target: 'stopped', waitOn: id };
+      case 'shutdown':
+        await acts.phalaShutdownCvm({ id });
+        return { target: 'stopped', waitOn: id };
+      case 'restart':
+        await acts.phalaRestartCvm({ id, force: input.force });
+        return { target: 'running', waitOn: id };
+      case 'replicate': {
+        const replica = await acts.phalaReplicateCvm({ id, ...(input.nodeId !== undefined ? { node_id: input.nodeId } : {}) });
+        return { target: 'running', waitOn: replica.ref };
+      }
+    }
+  }
+  if (input.provider === 'cudo') {
+    switch (input.action) {
+      case 'start':
+        await acts.cudoStartVm({ id });
+        return { target: 'running', waitOn: id };
+      case 'stop':
+        await acts.cudoStopVm({ id });
+        return { target: 'stopped', waitOn: id };
+      case 'reboot':
+        await acts.cudoRebootVm({ id });
+        return { target: 'running', waitOn: id };
+      case 'resize': {
+        const before = await acts.observeCvm({ provider: 'cudo', cvmId: id });
+        await acts.cudoResizeVm({ id, vcpus: input.vcpus!, memoryGib: input.memoryGib! });
+        return { target: before.class === 'stopped' ? 'stopped' : 'running', waitOn: id };
+      }
+    }
+  }
+  // The input schema admits only supported provider/action pairs; this guards a future gap.
+  throw ApplicationFailure.create({ message: `unsupported ${input.provider} action ${input.action}`, type: 'InvalidWorkflowInput', nonRetryable: true });
+}

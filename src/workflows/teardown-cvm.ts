@@ -1,0 +1,132 @@
+// `teardownCvm`: a durable timer until the teardown time, movable by `extendTeardown` and cancellable by
+// `cancelTeardown`; then graceful stop (bounded) → delete → confirm gone. Tearing down what is already
+// gone succeeds.
+import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Provider } from '../client/contract/common';
+import {
+  cancelTeardownSignal,
+  CancelTeardownSchema,
+  extendTeardownUpdate,
+  ExtendTeardownSchema,
+  teardownAtQuery,
+  TeardownCvmInputSchema,
+  type TeardownCvmInput,
+  type TeardownCvmParams,
+  type TeardownCvmResult,
+} from '../client/contract/teardown';
+import { describeIssues } from '../client/contract/common';
+import type { CvmObservation } from '../activities/lifecycle';
+import { describeFailure, parseWorkflowInput } from './support/input';
+import { heartbeatFor, providerActivities, waitingActivities, type LifecycleActivities } from './support/options';
+import { Progress } from './support/progress';
+
+export async function teardownCvm(raw: TeardownCvmInput): Promise<TeardownCvmResult> {
+  const input = parseWorkflowInput('teardownCvm', TeardownCvmInputSchema, raw);
+  const progress = new Progress(input.provider, { cvmId: input.cvmId, cvmName: input.cvmName });
+  let teardownAt = Math.max(Date.now(), input.teardownAt ? Date.parse(input.teardownAt) : Date.now());
+  let cancelReason: string | undefined;
+  let waiting = true;
+  const iso = () => new Date(teardownAt).toISOString();
+
+  setHandler(teardownAtQuery, iso);
+  setHandler(
+    extendTeardownUpdate,
+    (arg) => {
+      teardownAt = Date.parse(arg.teardownAt);
+      progress.update({ teardownAt: iso() });
+      return { teardownAt: iso() };
+    },
+    {
+      validator: (arg) => {
+        const p = ExtendTeardownSchema.safeParse(arg);
+        if (!p.success) throw new Error(`invalid extendTeardown: ${describeIssues(p.error)}`);
+        if (!waiting) throw new Error('the teardown has already started; it can no longer be moved');
+        if (Date.parse(p.data.teardownAt) <= Date.now()) throw new Error(`teardownAt ${p.data.teardownAt} is not in the future`);
+      },
+      description: 'Moves the teardown to a new time (ISO 8601, in the future).',
+    },
+  );
+  setHandler(cancelTeardownSignal, (arg) => {
+    if (waiting) cancelReason = CancelTeardownSchema.parse(arg ?? {}).reason;
+  });
+
+  progress.step('scheduled', { teardownAt: iso() });
+  for (;;) {
+    if (cancelReason !== undefined) return finish('cancelled');
+    const remaining = teardownAt - Date.now();
+    if (remaining <= 0) break;
+    if (workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof teardownCvm>({ ...raw, teardownAt: iso() });
+    }
+    const before = teardownAt;
+    await condition(() => cancelReason !== undefined || teardownAt !== before, remaining, { summary: `teardown at ${iso()}` });
+  }
+  waiting = false;
+
+  const acts = providerActivities(input.providerCallTimeout);
+  const target = await locate(acts, input);
+  if (!target) return finish('already-gone');
+  progress.update({ cvmId: target.cvmId, providerStatus: target.status });
+  if (target.class === 'gone') return finish('already-gone');
+
+  await gracefulStop(acts, input, target, progress);
+  progress.step('delete');
+  await deleteCvm(acts, input.provider, target.cvmId);
+  progress.step('confirm-gone');
+  const gone = await waitingActivities(input.goneDeadline, heartbeatFor(input.pollInterval)).awaitCvmState({ provider: input.provider, cvmId: target.cvmId, target: 'gone', pollIntervalMs: input.pollInterval });
+  progress.update({ providerStatus: gone.status });
+  return finish('deleted');
+
+  function finish(outcome: TeardownCvmResult['outcome']): TeardownCvmResult {
+    progress.step(outcome);
+    return {
+      provider: input.provider,
+      cvmId: progress.current.cvmId ?? null,
+      cvmName: input.cvmName ?? null,
+      outcome,
+      teardownAt: iso(),
+      finishedAt: new Date().toISOString(),
+      cancelReason: cancelReason ?? null,
+    };
+  }
+}
+
+/** Finds the CVM by id or name; undefined when nothing by that name exists (already gone). */
+async function locate(acts: LifecycleActivities, input: TeardownCvmParams): Promise<CvmObservation | undefined> {
+  if (input.cvmId) return acts.observeCvm({ provider: input.provider, cvmId: input.cvmId });
+  if (input.provider === 'prism') {
+    const list = await acts.prismListCvms({ name: input.cvmName!, limit: 100 });
+    const live = list.items.filter((i) => i.cvm.name === input.cvmName && i.lifecycle.class !== 'gone');
+    if (live.length === 0) return undefined;
+    return acts.observeCvm({ provider: 'prism', cvmId: live[0]!.cvm.id });
+  }
+  // Phala accepts a name as identifier; the observation carries the precise handle for the next calls.
+  const o = await acts.observeCvm({ provider: input.provider, cvmId: input.cvmName! });
+  const ref = o.facts.ref;
+  return typeof ref === 'string' && ref ? { ...o, cvmId: ref } : o;
+}
+
+/** Shutdown/stop with a bounded wait; a CVM that does not stop in time is deleted anyway. */
+async function gracefulStop(acts: LifecycleActivities, input: TeardownCvmParams, target: CvmObservation, progress: Progress): Promise<void> {
+  if (input.provider === 'prism' || target.class !== 'running' || input.gracefulTimeout === 0) return;
+  progress.step('graceful-stop');
+  try {
+    if (input.provider === 'phala') await acts.phalaShutdownCvm({ id: target.cvmId });
+    else await acts.cudoStopVm({ id: target.cvmId });
+    await waitingActivities(input.gracefulTimeout, heartbeatFor(input.pollInterval)).awaitCvmState({ provider: input.provider, cvmId: target.cvmId, target: 'stopped', pollIntervalMs: input.pollInterval });
+  } catch (err) {
+    progress.update({ lastError: `graceful stop did not finish: ${describeFailure(err).message}; deleting anyway` });
+  }
+}
+
+async function deleteCvm(acts: LifecycleActivities, provider: Provider, cvmId: string): Promise<void> {
+  try {
+    if (provider === 'phala') await acts.phalaDeleteCvm({ id: cvmId, notFoundOk: true });
+    else if (provider === 'prism') await acts.prismDeleteCvm({ id: cvmId });
+    else await acts.cudoTerminateVm({ id: cvmId });
+  } catch (err) {
+    const f = describeFailure(err);
+    throw ApplicationFailure.create({ message: `deleting ${provider} CVM ${cvmId} failed: ${f.message}`, type: 'TeardownFailed', nonRetryable: true, cause: err as Error });
+  }
+}

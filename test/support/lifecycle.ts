@@ -1,0 +1,59 @@
+// Everything a lifecycle test needs besides Temporal: all three sandboxes on a fast clock, real clients
+// pointed at them, and the production activities built from those clients.
+import { createActivities } from '../../src/activities';
+import { CudoClient } from '../../src/providers/cudo/client';
+import { PhalaClient } from '../../src/providers/phala/client';
+import { PrismClient } from '../../src/providers/prism/client';
+import { startSandboxes, type RunningSandboxes } from '../../src/sandbox';
+import { createSecretResolver } from '../../src/worker/secrets';
+import type { Client } from '@temporalio/client';
+
+export interface LifecycleEnv {
+  sandboxes: Required<Pick<RunningSandboxes, 'phala' | 'prism' | 'cudo'>> & RunningSandboxes;
+  activities: ReturnType<typeof createActivities>;
+  close(): Promise<void>;
+}
+
+export async function startLifecycleEnv(speed = 50): Promise<LifecycleEnv> {
+  const sandboxes = (await startSandboxes({ providers: ['phala', 'prism', 'cudo'], speed })) as LifecycleEnv['sandboxes'];
+  const phala = new PhalaClient({ baseUrl: sandboxes.phala.url, apiKey: sandboxes.phala.apiKey });
+  const prism = new PrismClient({ baseUrl: sandboxes.prism.url, token: sandboxes.prism.token, domainId: sandboxes.prism.domainId });
+  const cudo = new CudoClient({ baseUrl: sandboxes.cudo.url, apiKey: sandboxes.cudo.apiKey, projectId: sandboxes.cudo.projectId });
+  const activities = createActivities({
+    workerInfo: { taskQueue: 'lifecycle-tests', providers: { phala: 'sandbox', prism: 'sandbox', cudo: 'sandbox' } },
+    phala,
+    prism,
+    cudo,
+    resolveSecret: createSecretResolver({ env: process.env }),
+    sandboxAttestationRoot: () => sandboxes.prism.sandbox.sandboxRootPem(),
+  });
+  return {
+    sandboxes,
+    activities,
+    async close() {
+      await Promise.all([phala.close(), prism.close(), cudo.close()]);
+      await sandboxes.close();
+    },
+  };
+}
+
+/** The whole history of a workflow as JSON text, to assert what it does not contain. */
+export async function historyText(client: Client, workflowId: string): Promise<string> {
+  const h = await client.workflow.getHandle(workflowId).fetchHistory();
+  return JSON.stringify(h, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v));
+}
+
+/** Waits until the workflow's status query reports the step. */
+export async function waitForStep(client: Client, workflowId: string, step: string, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      const s = (await client.workflow.getHandle(workflowId).query('status')) as { step: string };
+      if (s.step === step) return;
+    } catch {
+      /* not started yet */
+    }
+    if (Date.now() > deadline) throw new Error(`workflow ${workflowId} never reached step ${step}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
