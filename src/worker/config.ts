@@ -67,6 +67,9 @@ const envSchema = z.object({
   // Attestation collateral (VCEK, TDX collateral) not inside the evidence: a cache folder, and whether
   // the vendors' endpoints (AMD KDS, Intel PCS) may be asked for what the cache lacks.
   CVMFLOW_COLLATERAL_DIR: z.string().min(1).optional(),
+  // A PEM file with an extra AMD-style root (ARK) to trust: only for a sandbox that runs outside this
+  // worker (tests, demos). Never set it in production.
+  CVMFLOW_TRUST_SANDBOX_ROOT_FILE: z.string().min(1).optional(),
   CVMFLOW_COLLATERAL_FETCH: z.enum(['true', 'false'], { message: 'expected true or false' }).default('false').transform((v) => v === 'true'),
   PHALA_API_URL: httpUrl.optional(),
   PHALA_API_KEY: secret.optional(),
@@ -108,6 +111,8 @@ export interface CvmflowConfig {
   /** Folder whose files `file:<name>` secret references read. */
   secretsDir?: string;
   collateral: { cacheDir?: string; allowNetwork: boolean };
+  /** An extra attestation root to trust (explicitly configured sandbox outside this worker). */
+  trustSandboxRootFile?: string;
   providers: {
     phala: ProviderEndpointConfig;
     prism: ProviderEndpointConfig & { domainId?: string };
@@ -183,6 +188,7 @@ export function loadConfig(rawEnv: Env = process.env): CvmflowConfig {
     sandbox: { mode: e.CVMFLOW_SANDBOX ?? (e.TEMPORAL_ADDRESS ? 'off' : 'auto'), host: e.CVMFLOW_SANDBOX_HOST, speed: e.CVMFLOW_SANDBOX_SPEED },
     secretsDir: e.CVMFLOW_SECRETS_DIR,
     collateral: { cacheDir: e.CVMFLOW_COLLATERAL_DIR, allowNetwork: e.CVMFLOW_COLLATERAL_FETCH },
+    trustSandboxRootFile: e.CVMFLOW_TRUST_SANDBOX_ROOT_FILE,
     providers: {
       phala: { url: e.PHALA_API_URL, token: e.PHALA_API_KEY },
       prism: { url: e.PRISM_API_URL, token: e.PRISM_TOKEN, domainId: e.PRISM_DOMAIN_ID },

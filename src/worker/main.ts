@@ -1,4 +1,5 @@
 // `npm start`: the embedded default (dev server + sandbox + worker) or, with TEMPORAL_ADDRESS, a worker on that cluster.
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
@@ -6,12 +7,22 @@ import { ConfigError, loadConfig, type CvmflowConfig } from './config';
 import { clusterConnectionOptions } from './connect';
 import { DevServerError, startDevServer, type DevServer } from './dev-server';
 import { createLogger } from './logging';
-import { createProviderClients } from './providers';
+import { createProviderClients, type ProviderClients } from './providers';
 import { installRuntime } from './runtime';
 import { PROJECT_ROOT } from './toolchain/paths';
 import { createSecretResolver } from './secrets';
 import { resolveTemporalCli, ToolchainError } from './toolchain/temporal-cli';
 import { createWorker } from './worker';
+
+/** The sandbox's attestation root is trusted only for this worker's own Prism sandbox, or when configured. */
+function sandboxRoot(config: CvmflowConfig, clients: ProviderClients): (() => string | undefined) | undefined {
+  if (config.trustSandboxRootFile) {
+    const pem = readFileSync(config.trustSandboxRootFile, 'utf8');
+    return () => pem;
+  }
+  const prism = clients.sandboxes?.prism;
+  return prism ? () => prism.sandbox.sandboxRootPem() : undefined;
+}
 
 async function main(): Promise<void> {
   let config: CvmflowConfig;
@@ -58,7 +69,7 @@ async function main(): Promise<void> {
     prism: clients.prism,
     cudo: clients.cudo,
     resolveSecret: createSecretResolver({ secretsDir: config.secretsDir }),
-    sandboxAttestationRoot: clients.sandboxes?.prism ? () => clients.sandboxes!.prism!.sandbox.sandboxRootPem() : undefined,
+    sandboxAttestationRoot: sandboxRoot(config, clients),
     collateral: config.collateral,
   });
   const worker = await createWorker({ connection, config, activities });

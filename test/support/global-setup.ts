@@ -1,5 +1,6 @@
 // One Temporal dev server for the whole integration run (in memory, free port, cvmflow's search
 // attributes) and one workflow bundle, both shared by every test file through environment variables.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,9 @@ declare global {
 }
 
 export default async function globalSetup(): Promise<void> {
+  // Tests that run the production worker as a process (npm start, worker kills) need lib/ current.
+  const build = spawnSync(process.execPath, [join(__dirname, '..', '..', 'scripts', 'build.cjs'), '--if-stale'], { stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('npm run build failed');
   const dir = mkdtempSync(join(tmpdir(), 'cvmflow-it-'));
   process.env.CVMFLOW_TEST_DIR = dir;
   const cli = resolveTemporalCli();
