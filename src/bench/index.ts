@@ -1,0 +1,35 @@
+// `npm run bench`: every benchmark, each printing ratios measured within this one run.
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { benchAttestation } from './attestation';
+import { benchLifecycleHistory } from './history';
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const only = process.argv.slice(2);
+  const want = (name: string) => only.length === 0 || only.includes(name);
+
+  if (want('attestation')) {
+    const rows = await benchAttestation();
+    console.log('\n## Attestation verification (verifications per second, one core)');
+    for (const r of rows) console.log(`${r.name.padEnd(48)} ${String(r.opsPerSec).padStart(8)} /s  (${r.iterations} runs)`);
+    const snp = rows.find((r) => r.name.startsWith('snp'));
+    const tdx = rows.find((r) => r.name.startsWith('tdx'));
+    if (snp && tdx) console.log(`SNP / TDX throughput ratio: ${(snp.opsPerSec / tdx.opsPerSec).toFixed(1)}x`);
+  }
+
+  if (want('history')) {
+    console.log('\n## Lifecycle history size (events) when the CVM boots 10x slower');
+    const rows = await benchLifecycleHistory();
+    for (const r of rows) {
+      console.log(`${r.workflow.padEnd(24)} events ${String(r.events).padStart(4)} → ${String(r.eventsSlowBoot).padStart(4)} (ratio ${(r.eventsSlowBoot / r.events).toFixed(2)}), wall ${r.seconds.toFixed(1)} s → ${r.secondsSlowBoot.toFixed(1)} s (ratio ${(r.secondsSlowBoot / r.seconds).toFixed(1)})`);
+    }
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
