@@ -1,4 +1,6 @@
 // `npm run bench`: every benchmark, each printing ratios measured within this one run.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { benchAttestation } from './attestation';
 import { benchLifecycleHistory } from './history';
@@ -15,6 +17,13 @@ async function main(): Promise<void> {
     const snp = rows.find((r) => r.name.startsWith('snp'));
     const tdx = rows.find((r) => r.name.startsWith('tdx'));
     if (snp && tdx) console.log(`SNP / TDX throughput ratio: ${(snp.opsPerSec / tdx.opsPerSec).toFixed(1)}x`);
+  }
+
+  if (want('cluster')) {
+    // Its own process: it starts a dev server and a 2-node PostgreSQL cluster and compares them in one run.
+    console.log('\n## Trivial-workflow ceiling: SQLite dev server vs 2-node PostgreSQL cluster');
+    const r = spawnSync(process.execPath, [join(__dirname, 'cluster-main.js'), process.env.CVMFLOW_BENCH_COUNT ?? '300'], { stdio: 'inherit' });
+    if (r.status !== 0) console.log('(cluster benchmark failed; see above)');
   }
 
   if (want('history')) {

@@ -3,7 +3,10 @@
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 
-export function clusterConnectionOptions(address: string): NativeConnectionOptions {
+/** `apiKey` comes from cvmflow's config, so TEMPORAL_API_KEY_FILE works as well as TEMPORAL_API_KEY. */
+export function clusterConnectionOptions(address: string, apiKey?: string): NativeConnectionOptions {
   const { connectionOptions } = loadClientConnectConfig();
-  return { ...connectionOptions, address };
+  if (!apiKey) return { ...connectionOptions, address };
+  // An API key implies TLS (as envconfig does for TEMPORAL_API_KEY).
+  return { ...connectionOptions, address, apiKey, tls: connectionOptions.tls ?? true };
 }

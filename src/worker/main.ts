@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     logger.info({ address, dbFile: join(dataDir, 'dev.db') }, 'embedded Temporal dev server is healthy');
   }
 
-  const connection = await NativeConnection.connect(devServer ? { address } : clusterConnectionOptions(address));
+  const connection = await NativeConnection.connect(devServer ? { address } : clusterConnectionOptions(address, config.temporal.apiKey));
   const clients = await createProviderClients(config, logger);
   const providers = clients.modes;
   for (const p of ['phala', 'prism', 'cudo'] as const) {

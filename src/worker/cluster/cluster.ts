@@ -1,15 +1,16 @@
 // A real Temporal cluster on PostgreSQL: one or more `server` processes (each running frontend, history,
 // matching and worker) sharing two databases; peers find each other through the cluster_membership table.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { portIsFree, registerSearchAttributes } from '../dev-server';
+import { searchAttributeRegistrations } from '../../client/contract/search-attributes';
+import { portIsFree } from '../dev-server';
 import { resolveTemporalCli } from '../toolchain/temporal-cli';
 import { postgresSchemaDirs, resolveTemporalServerTools, type ServerTools } from '../toolchain/temporal-server';
 import { NAMESPACE_RETENTION, SERVICES } from './constants';
-import { assertReachable, ClusterError, clusterMembership, dropDatabases, ensureRole, type MembershipRow } from './postgres';
+import { assertReachable, ClusterError, clusterMembership, databaseExists, dropDatabases, ensureRole, MEMBER_HEARTBEAT_CUTOFF_SECONDS, tableExists, type MembershipRow } from './postgres';
 import { applySchema, type SchemaDirs } from './schema';
-import { allPorts, freeNodePorts, nodePorts, serverConfigYaml, type NodePorts } from './server-config';
+import { allPorts, freeBasePort, MAX_MEMBERSHIP_PORT, nodePorts, serverConfigYaml, type NodePorts } from './server-config';
 import { loadClusterSettings, type ClusterSettings, type PgSettings } from './settings';
 
 export interface StartClusterOptions {
@@ -81,14 +82,6 @@ function run(file: string, args: string[], timeoutMs = 10_000): Promise<{ code: 
   });
 }
 
-function logTail(file: string, lines = 12): string {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
 function settingsFor(opts: StartClusterOptions): ClusterSettings {
   const base = loadClusterSettings(opts.env ?? process.env);
   const settings: ClusterSettings = {
@@ -103,34 +96,73 @@ function settingsFor(opts: StartClusterOptions): ClusterSettings {
   return settings;
 }
 
+/** The pid of a server a previous run started from this folder that is still running (an orphan), if any. */
+function leftoverServer(settings: ClusterSettings, node: number): number | undefined {
+  const root = join(settings.dataDir, `node-${node}`);
+  try {
+    const pid = Number(readFileSync(join(root, 'server.pid'), 'utf8'));
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return cmdline.includes(root) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function choosePorts(settings: ClusterSettings): Promise<NodePorts[]> {
-  const layout: NodePorts[] = [];
-  for (let i = 0; i < settings.nodes; i++) layout.push(settings.basePort === 0 ? await freeNodePorts(IP) : nodePorts(settings.basePort, i));
-  if (settings.basePort !== 0) {
-    const top = Math.max(...layout.flatMap(allPorts));
-    if (top > 65535) throw new ClusterError(`port ${settings.basePort} leaves no room for ${settings.nodes} nodes (up to port ${top}): choose a lower CVMFLOW_CLUSTER_PORT / --base-port`);
-    for (const [i, p] of layout.entries()) {
-      for (const port of allPorts(p)) {
-        if (!(await portIsFree(port, IP))) {
-          throw new ClusterError(
-            `port ${port} (node ${i + 1}) on ${IP} is already in use (a cluster, dev server or \`npm start\` still running?): stop it, or set CVMFLOW_CLUSTER_PORT / --base-port to another first frontend port (node n uses that +100·(n-1), and 300 below for membership)`,
-          );
-        }
+  const base = settings.basePort === 0 ? await freeBasePort(settings.nodes, IP) : settings.basePort;
+  const layout = Array.from({ length: settings.nodes }, (_, i) => nodePorts(base, i));
+  const top = Math.max(...layout.flatMap(allPorts));
+  const topMembership = Math.max(...layout.flatMap((p) => SERVICES.map((s) => p[s].membership)));
+  if (top > 65535 || topMembership > MAX_MEMBERSHIP_PORT || base - 300 < 1024) {
+    throw new ClusterError(
+      `port ${base} does not fit ${settings.nodes} node(s): membership ports (300 below the gRPC ports, +100 per node) must lie in 1024-${MAX_MEMBERSHIP_PORT}, as Temporal stores them as SMALLINT; choose a CVMFLOW_CLUSTER_PORT / --base-port between 1324 and ${MAX_MEMBERSHIP_PORT + 300 - 6 - 100 * (settings.nodes - 1)}`,
+    );
+  }
+  for (const [i, p] of layout.entries()) {
+    for (const port of allPorts(p)) {
+      if (!(await portIsFree(port, IP))) {
+        const orphan = leftoverServer(settings, i + 1);
+        if (orphan !== undefined) throw new ClusterError(`port ${port} (node ${i + 1}) is held by a Temporal server an earlier run started from ${settings.dataDir} (pid ${orphan}): stop that run, or \`kill ${orphan}\``);
+        throw new ClusterError(
+          `port ${port} (node ${i + 1}) on ${IP} is already in use (a cluster, dev server or \`npm start\` still running?): stop it, or set CVMFLOW_CLUSTER_PORT / --base-port to another first frontend port (node n uses that +100·(n-1), and 300 below for membership)`,
+        );
       }
     }
   }
   return layout;
 }
 
+/** The server's own explanation of why it stopped: the last fatal or error message of its JSON log. */
+function whyItStopped(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return '(no log)';
+  }
+  const lines = text.trimEnd().split('\n');
+  for (const level of ['fatal', 'error']) {
+    for (let i = lines.length - 1; i >= 0; i--) {
+      try {
+        const entry = JSON.parse(lines[i]!) as { level?: string; msg?: string; error?: string };
+        if (entry.level === level) return `${entry.msg ?? ''}${entry.error ? `: ${entry.error}` : ''}`;
+      } catch {
+        /* not JSON (panic output): handled below */
+      }
+    }
+  }
+  return lines.slice(-3).map((l) => l.slice(0, 300)).join(' | ');
+}
+
 /** Polls `temporal operator cluster health` on the node's frontend until SERVING. */
 export async function waitHealthy(cli: string, proc: ClusterProcess, deadline: number): Promise<void> {
   let last = '';
   for (;;) {
-    if (!proc.alive()) throw new ClusterError(`Temporal server node ${proc.node} exited before it was healthy; last lines of ${proc.logFile}:\n${logTail(proc.logFile)}`);
+    if (!proc.alive()) throw new ClusterError(`Temporal server node ${proc.node} exited before it was healthy: ${whyItStopped(proc.logFile)} (log: ${proc.logFile})`);
     const r = await run(cli, ['operator', 'cluster', 'health', '--address', proc.address], 5_000);
     if (r.code === 0 && r.stdout.includes('SERVING')) return;
     last = (r.stderr || r.stdout).trim();
-    if (Date.now() > deadline) throw new ClusterError(`Temporal server node ${proc.node} (${proc.address}) was not healthy in time (${last}); last lines of ${proc.logFile}:\n${logTail(proc.logFile)}`);
+    if (Date.now() > deadline) throw new ClusterError(`Temporal server node ${proc.node} (${proc.address}) was not healthy in time (${last}); last server error: ${whyItStopped(proc.logFile)} (log: ${proc.logFile})`);
     await sleep(250);
   }
 }
@@ -154,11 +186,44 @@ async function ensureNamespace(cli: string, addresses: string[], namespace: stri
   }
 }
 
-/** Waits until cluster_membership lists every node for every service. */
-export async function waitForMembers(pg: PgSettings, processes: ClusterProcess[], deadline: number): Promise<void> {
+/**
+ * Registers cvmflow's search attributes (src/client/contract/search-attributes.ts) on the namespace; those
+ * already registered with the same type are fine, another type is an error.
+ */
+export async function registerClusterSearchAttributes(cli: string, address: string, namespace: string): Promise<void> {
+  const registered = async (): Promise<Record<string, string>> => {
+    const r = await run(cli, ['operator', 'search-attribute', 'list', '--address', address, '-n', namespace, '-o', 'json'], 15_000);
+    if (r.code !== 0) throw new ClusterError(`could not list the search attributes of ${namespace}: ${(r.stderr || r.stdout).trim()}`);
+    const parsed = JSON.parse(r.stdout) as { customAttributes?: Record<string, string> };
+    return parsed.customAttributes ?? {};
+  };
+  const typeName = (t: string) => t.replace(/^INDEXED_VALUE_TYPE_/, '').replace(/_/g, '').toLowerCase();
+  const have = await registered();
+  const wrong = searchAttributeRegistrations.filter((a) => have[a.name] !== undefined && typeName(have[a.name]!) !== a.cliType.toLowerCase());
+  if (wrong.length > 0) throw new ClusterError(`search attributes registered with another type on ${namespace}: ${wrong.map((a) => `${a.name} is ${have[a.name]}, expected ${a.cliType}`).join('; ')}`);
+  const missing = searchAttributeRegistrations.filter((a) => have[a.name] === undefined);
+  for (const a of missing) {
+    // One attribute per call: the CLI accepts repeated --name but registers only the first of them.
+    const r = await run(cli, ['operator', 'search-attribute', 'create', '--address', address, '-n', namespace, '--name', a.name, '--type', a.cliType], 30_000);
+    if (r.code !== 0 && !/already/i.test(r.stderr + r.stdout)) throw new ClusterError(`could not register the search attribute ${a.name} (${a.cliType}): ${(r.stderr || r.stdout).trim()}`);
+  }
+  const after = await registered();
+  const still = searchAttributeRegistrations.filter((a) => after[a.name] === undefined);
+  if (still.length > 0) throw new ClusterError(`search attributes still missing on ${namespace} after registering: ${still.map((a) => a.name).join(', ')}`);
+}
+
+/**
+ * Waits until cluster_membership lists every node for every service; with `sinceMs`, only sessions that
+ * started after it count (a killed node's last heartbeat stays "live" for up to 20 s).
+ */
+export async function waitForMembers(pg: PgSettings, processes: Array<{ ports: NodePorts }>, deadline: number, sinceMs = 0): Promise<void> {
   const expected = processes.flatMap((p) => SERVICES.map((s) => `${s} ${IP}:${p.ports[s].membership}`));
   for (;;) {
-    const have = new Set(clusterMembership(pg).map((r) => `${r.role} ${r.member}`));
+    const have = new Set(
+      clusterMembership(pg)
+        .filter((r) => r.sessionStartMs >= sinceMs)
+        .map((r) => `${r.role} ${r.member}`),
+    );
     const missing = expected.filter((e) => !have.has(e));
     if (missing.length === 0) return;
     if (Date.now() > deadline) throw new ClusterError(`cluster_membership does not list ${missing.join(', ')} in time`);
@@ -193,10 +258,15 @@ export function launchNode(opts: LaunchNodeOptions): ClusterProcess {
   const { root, ports, node } = opts;
   const logFile = join(root, 'server.log');
   if (!opts.appendLog) rmSync(logFile, { force: true });
-  const out = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(opts.server, ['--root', root, '--config', 'config', '--env', 'development', '--allow-no-auth', 'start'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.pipe(out);
-  child.stderr?.pipe(out);
+  // The log file itself is the server's stdout/stderr (no pipe through this process), so a node outlives a
+  // parent that exits first, e.g. a jest worker that restarted it.
+  const fd = openSync(logFile, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(opts.server, ['--root', root, '--config', 'config', '--env', 'development', '--allow-no-auth', 'start'], { stdio: ['ignore', fd, fd] });
+  } finally {
+    closeSync(fd);
+  }
   let status: number | string | undefined;
   const exited = new Promise<number | string>((resolve) => {
     child.once('exit', (code, signal) => {
@@ -208,7 +278,6 @@ export function launchNode(opts: LaunchNodeOptions): ClusterProcess {
       resolve(status);
     });
   });
-  void exited.then(() => out.end());
   if (child.pid === undefined) throw new ClusterError(`could not start ${opts.server}`);
   writeFileSync(join(root, 'server.pid'), String(child.pid));
   return {
@@ -265,7 +334,7 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
     await Promise.all(processes.slice(1).map((p) => waitHealthy(cli, p, deadline)));
     const addresses = processes.map((p) => p.address);
     await ensureNamespace(cli, addresses, settings.namespace, deadline);
-    registerSearchAttributes(cli, clusterAddress, settings.namespace);
+    await registerClusterSearchAttributes(cli, clusterAddress, settings.namespace);
     if (settings.nodes > 1) await waitForMembers(pg, processes, deadline);
     const startMs = Date.now() - started;
     return {
@@ -289,11 +358,18 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
   }
 }
 
-/** Drops the cluster's two databases (the cluster must be stopped); returns their names. */
-export async function dropClusterDatabases(opts: Pick<StartClusterOptions, 'env' | 'pg'> = {}): Promise<string[]> {
+/**
+ * Drops the cluster's two databases; returns their names. Refuses while cluster_membership shows live members
+ * (a cluster still running on them) unless `force`: the cluster's history would vanish under it.
+ */
+export async function dropClusterDatabases(opts: Pick<StartClusterOptions, 'env' | 'pg'> & { force?: boolean } = {}): Promise<string[]> {
   const { pg } = settingsFor(opts);
   await assertReachable(pg.host, pg.port);
   const names = [pg.database, pg.visibilityDatabase];
+  if (!opts.force && databaseExists(pg, pg.database) && tableExists(pg, pg.database, 'cluster_membership')) {
+    const live = [...new Set(clusterMembership(pg).map((m) => m.member))];
+    if (live.length > 0) throw new ClusterError(`a Temporal cluster is still running on ${pg.database} (members ${live.join(', ')} heartbeat within the last ${MEMBER_HEARTBEAT_CUTOFF_SECONDS} s): stop it first, then drop the databases`);
+  }
   dropDatabases(pg, names);
   return names;
 }

@@ -16,6 +16,12 @@ export const DEFAULT_PG_USER = 'temporal';
 export const DEFAULT_PG_PASSWORD = 'temporal';
 export const DEFAULT_PG_HOST = '127.0.0.1';
 export const DEFAULT_PG_PORT = 5432;
+/**
+ * Each service of a node has its own pool: a node opens up to 4 × (this + 2 visibility) connections, so two
+ * nodes (64) stay within PostgreSQL's default max_connections of 100.
+ */
+export const DEFAULT_PG_MAX_CONNS = 6;
+export const VISIBILITY_MAX_CONNS = 2;
 export const DEFAULT_CLUSTER_NAMESPACE = DEFAULT_NAMESPACE;
 /** Namespace retention, as docker-compose's temporal-init creates it. */
 export const NAMESPACE_RETENTION = '72h';

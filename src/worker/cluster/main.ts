@@ -74,9 +74,18 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM', 0));
   for (const p of cluster.processes) {
     void p.exited.then((status) => {
-      if (!stopping) shutdown(`node ${p.node} (pid ${p.pid}) exited unexpectedly (${status}); see ${relative(PROJECT_ROOT, p.logFile)}`, 1);
+      // Ctrl-C reaches the servers too (same process group): give our own SIGINT handler the first word.
+      setTimeout(() => {
+        if (!stopping) shutdown(`node ${p.node} (pid ${p.pid}) exited unexpectedly (${status}); see ${shown(p.logFile)}`, 1);
+      }, 500);
     });
   }
+}
+
+/** A path relative to the project when it is inside it, else absolute. */
+function shown(path: string): string {
+  const rel = relative(PROJECT_ROOT, path);
+  return rel.startsWith('..') ? path : rel;
 }
 
 function printRunning(c: Cluster): void {
@@ -87,7 +96,7 @@ function printRunning(c: Cluster): void {
     `  address:    ${c.address}`,
     ...c.processes.slice(1).map((p) => `  node ${p.node}:     ${p.address}`),
     `  namespace:  ${c.namespace}`,
-    `  logs:       ${c.processes.map((p) => relative(PROJECT_ROOT, p.logFile)).join(', ')}`,
+    `  logs:       ${c.processes.map((p) => shown(p.logFile)).join(', ')}`,
     `Run the worker on it:  TEMPORAL_ADDRESS=${c.address} npm start`,
     'Ctrl-C stops the cluster (the databases keep its workflows).',
     '',

@@ -93,7 +93,13 @@ export function psql(conn: PgConnection, sql: string): PsqlResult {
   });
   const error = (r.stderr ?? '')
     .split('\n')
-    .map((l) => l.replace(/^psql:(<stdin>:\d+: )?\s*(error:|ERROR:|FATAL:)?\s*/, '').trim())
+    .map((l) =>
+      l
+        .replace(/^psql:(<stdin>:\d+: )?\s*(error:|ERROR:|FATAL:)?\s*/, '')
+        .replace(/connection to server at "[^"]*", port \d+ failed:\s*/, '')
+        .replace(/^(FATAL|ERROR):\s*/, '')
+        .trim(),
+    )
     .filter(Boolean)
     .join('; ');
   return { ok: r.status === 0, stdout: (r.stdout ?? '').trim(), error: error || (r.error ? r.error.message : `psql exited ${r.status ?? r.signal}`) };
@@ -159,20 +165,43 @@ export interface MembershipRow {
   member: string;
   /** Seconds since its last heartbeat. */
   heartbeatAgeSeconds: number;
+  /** When this member's process joined (epoch ms); a restarted node has a new session. */
+  sessionStartMs: number;
 }
 
-/** The live rows of cluster_membership (record not expired). */
+/** Temporal's own cutoff (common/membership/ringpop/monitor.go): members heartbeat every 10-15 s. */
+export const MEMBER_HEARTBEAT_CUTOFF_SECONDS = 20;
+
+/** The live rows of cluster_membership: heartbeat within the cutoff (old sessions keep rows for 48 h). */
 export function clusterMembership(pg: PgSettings): MembershipRow[] {
   const out = psqlOrThrow(
     roleConnection(pg, pg.database),
-    "SELECT role, rpc_address || ':' || rpc_port, round(extract(epoch FROM (now() AT TIME ZONE 'UTC') - last_heartbeat)) FROM cluster_membership WHERE record_expiry > (now() AT TIME ZONE 'UTC') ORDER BY role, rpc_port",
+    `SELECT role, rpc_address || ':' || rpc_port, round(extract(epoch FROM (now() AT TIME ZONE 'UTC') - last_heartbeat)), round(extract(epoch FROM session_start) * 1000) FROM cluster_membership WHERE last_heartbeat > (now() AT TIME ZONE 'UTC') - interval '${MEMBER_HEARTBEAT_CUTOFF_SECONDS} seconds' ORDER BY role, rpc_port`,
     'reading cluster_membership',
   );
   return out
     .split('\n')
     .filter(Boolean)
     .map((line) => {
-      const [role, member, age] = line.split('|');
-      return { role: ROLE_NAMES[Number(role)] ?? (`role-${role}` as ServiceName), member: member!, heartbeatAgeSeconds: Number(age) };
+      const [role, member, age, session] = line.split('|');
+      return { role: ROLE_NAMES[Number(role)] ?? (`role-${role}` as ServiceName), member: member!, heartbeatAgeSeconds: Number(age), sessionStartMs: Number(session) };
     });
+}
+
+/**
+ * Which of the given history hosts (gRPC host:port) owns each shard, from the shards table: the owner is a
+ * string inside the proto-encoded shard info, so each candidate's bytes are looked for. '' when none matches.
+ */
+export function shardOwners(pg: PgSettings, historyHosts: string[]): Map<number, string> {
+  const cases = historyHosts.map((h) => `WHEN position(convert_to(${literal(h)}, 'UTF8') IN data) > 0 THEN ${literal(h)}`).join(' ');
+  const out = psqlOrThrow(roleConnection(pg, pg.database), `SELECT shard_id, ${cases ? `CASE ${cases} ELSE '' END` : "''"} FROM shards ORDER BY shard_id`, 'reading the shards table');
+  return new Map(
+    out
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [id, owner] = line.split('|');
+        return [Number(id), owner ?? ''] as [number, string];
+      }),
+  );
 }

@@ -1,8 +1,8 @@
 // Port layout and the `development.yaml` each server process loads (modelled on the server's
 // config/development-postgres12.yaml, with cvmflow's database settings, ports and dynamic config).
 import { stringify } from 'yaml';
-import { freePort } from '../dev-server';
-import { DYNAMIC_CONFIG_FILE, NUM_HISTORY_SHARDS, SERVICES, SQL_PLUGIN, type ServiceName } from './constants';
+import { portIsFree } from '../dev-server';
+import { DYNAMIC_CONFIG_FILE, NUM_HISTORY_SHARDS, SERVICES, SQL_PLUGIN, VISIBILITY_MAX_CONNS, type ServiceName } from './constants';
 import type { PgSettings } from './settings';
 
 export interface ServicePorts {
@@ -33,20 +33,22 @@ export function nodePorts(basePort: number, index: number): NodePorts {
   return { frontend: { ...svc('frontend'), http: f + HTTP_OFFSET }, history: svc('history'), matching: svc('matching'), worker: svc('worker') };
 }
 
-/** Ten ports the OS says are free, for tests and benchmarks that must not collide with a developer's cluster. */
-export async function freeNodePorts(ip = '127.0.0.1'): Promise<NodePorts> {
-  const seen = new Set<number>();
-  const next = async (): Promise<number> => {
-    for (;;) {
-      const p = await freePort(ip);
-      if (!seen.has(p)) {
-        seen.add(p);
-        return p;
-      }
-    }
-  };
-  const svc = async (): Promise<ServicePorts> => ({ grpc: await next(), membership: await next() });
-  return { frontend: { ...(await svc()), http: await next() }, history: await svc(), matching: await svc(), worker: await svc() };
+/** Temporal stores membership ports in a SMALLINT column (cluster_membership.rpc_port). */
+export const MAX_MEMBERSHIP_PORT = 32767;
+
+/**
+ * A base port whose whole layout for `nodes` nodes is free right now, chosen at random in 20000-32000 (below
+ * the OS's ephemeral range, so membership ports fit cluster_membership's SMALLINT), for tests and benchmarks.
+ */
+export async function freeBasePort(nodes: number, ip = '127.0.0.1', random: () => number = Math.random): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const base = 20_000 + Math.floor(random() * (12_000 - NODE_STRIDE * nodes));
+    const ports = Array.from({ length: nodes }, (_, i) => allPorts(nodePorts(base, i))).flat();
+    let free = true;
+    for (const p of ports) if (!(free = await portIsFree(p, ip))) break;
+    if (free) return base;
+  }
+  throw new Error(`found no free block of ports for ${nodes} nodes between 20000 and 32000`);
 }
 
 export function allPorts(p: NodePorts): number[] {
@@ -66,7 +68,7 @@ export interface ServerConfigInput {
 /** The server config object of one node; every node shares persistence and clusterMetadata. */
 export function serverConfig(input: ServerConfigInput): Record<string, unknown> {
   const { pg, ports } = input;
-  const store = (databaseName: string, maxConns: number) => ({
+  const store = (databaseName: string, maxConns: number, maxIdleConns: number) => ({
     sql: {
       pluginName: SQL_PLUGIN,
       databaseName,
@@ -75,7 +77,7 @@ export function serverConfig(input: ServerConfigInput): Record<string, unknown> 
       user: pg.user,
       password: pg.password,
       maxConns,
-      maxIdleConns: maxConns,
+      maxIdleConns,
       maxConnLifetime: '1h',
     },
   });
@@ -93,7 +95,10 @@ export function serverConfig(input: ServerConfigInput): Record<string, unknown> 
       defaultStore: 'postgres-default',
       visibilityStore: 'postgres-visibility',
       numHistoryShards: NUM_HISTORY_SHARDS,
-      datastores: { 'postgres-default': store(pg.database, 20), 'postgres-visibility': store(pg.visibilityDatabase, 4) },
+      datastores: {
+        'postgres-default': store(pg.database, pg.maxConns, Math.ceil(pg.maxConns / 2)),
+        'postgres-visibility': store(pg.visibilityDatabase, VISIBILITY_MAX_CONNS, 1),
+      },
     },
     global: {
       membership: { maxJoinDuration: '30s', broadcastAddress: input.ip },
@@ -114,4 +119,21 @@ export function serverConfig(input: ServerConfigInput): Record<string, unknown> 
 
 export function serverConfigYaml(input: ServerConfigInput): string {
   return `# Written by cvmflow (src/worker/cluster); regenerated on every start.\n${stringify(serverConfig(input))}`;
+}
+
+/**
+ * The same database settings in the environment variables the temporalio/server image's config template reads
+ * (docker-compose.yml's x-db-env), so the parity test can compare the two deployments name by name.
+ */
+export function serverImageDbEnv(pg: PgSettings): Record<string, string> {
+  return {
+    DB: SQL_PLUGIN,
+    DB_PORT: String(pg.port),
+    POSTGRES_SEEDS: pg.host,
+    POSTGRES_USER: pg.user,
+    POSTGRES_PWD: pg.password,
+    DBNAME: pg.database,
+    VISIBILITY_DBNAME: pg.visibilityDatabase,
+    NUM_HISTORY_SHARDS: String(NUM_HISTORY_SHARDS),
+  };
 }

@@ -10,6 +10,7 @@ import {
   DEFAULT_DATABASE,
   DEFAULT_FRONTEND_PORT,
   DEFAULT_PG_HOST,
+  DEFAULT_PG_MAX_CONNS,
   DEFAULT_PG_PASSWORD,
   DEFAULT_PG_PORT,
   DEFAULT_PG_USER,
@@ -32,6 +33,8 @@ export interface PgSettings {
   password: string;
   database: string;
   visibilityDatabase: string;
+  /** Connections each service (frontend, history, matching, worker) of each node may open to the main database. */
+  maxConns: number;
   /** A superuser (or CREATEROLE) connection used to create the role; undefined when the role must already exist. */
   admin?: { host: string; port: number; user: string; password?: string; database: string };
 }
@@ -53,6 +56,7 @@ export const CLUSTER_VARIABLES = [
   'CVMFLOW_PG_ADMIN_URL',
   'CVMFLOW_PG_DATABASE',
   'CVMFLOW_PG_VISIBILITY_DATABASE',
+  'CVMFLOW_PG_MAX_CONNS',
   'CVMFLOW_CLUSTER_NODES',
   'CVMFLOW_CLUSTER_PORT',
   'CVMFLOW_CLUSTER_DIR',
@@ -120,6 +124,7 @@ const envSchema = z.object({
   CVMFLOW_PG_ADMIN_URL: z.union([z.literal('none'), pgUrl(`postgres://postgres@${DEFAULT_PG_HOST}:${DEFAULT_PG_PORT}/postgres (or none)`, true)]).optional(),
   CVMFLOW_PG_DATABASE: dbName.default(DEFAULT_DATABASE),
   CVMFLOW_PG_VISIBILITY_DATABASE: dbName.default(DEFAULT_VISIBILITY_DATABASE),
+  CVMFLOW_PG_MAX_CONNS: intIn(1, 200, 'connections per service and node').default(DEFAULT_PG_MAX_CONNS),
   CVMFLOW_CLUSTER_NODES: intIn(1, 9, 'a number of server processes').default(1),
   CVMFLOW_CLUSTER_PORT: intIn(1024, 65000, 'a TCP port for the first frontend').default(DEFAULT_FRONTEND_PORT),
   CVMFLOW_CLUSTER_DIR: z.string().min(1, 'must not be empty').default(DEFAULT_CLUSTER_DIR),
@@ -168,6 +173,7 @@ export function loadClusterSettings(rawEnv: Env = process.env): ClusterSettings 
       password: e.CVMFLOW_PG_PASSWORD ?? url.password ?? DEFAULT_PG_PASSWORD,
       database: e.CVMFLOW_PG_DATABASE,
       visibilityDatabase: e.CVMFLOW_PG_VISIBILITY_DATABASE,
+      maxConns: e.CVMFLOW_PG_MAX_CONNS,
       admin,
     },
     nodes: e.CVMFLOW_CLUSTER_NODES,
