@@ -57,3 +57,34 @@ export async function waitForStep(client: Client, workflowId: string, step: stri
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+export interface LifecycleWorkerContext {
+  t: import('./temporal').TestTemporal;
+  env: LifecycleEnv;
+  taskQueue: string;
+}
+
+/**
+ * Registers beforeAll/afterAll that start the sandboxes and one in-process worker with the production
+ * activities on a fresh task queue; the returned object is filled in before the first test.
+ */
+export function useLifecycleWorker(prefix: string, speed = 50): LifecycleWorkerContext {
+  const ctx = {} as LifecycleWorkerContext;
+  let worker: import('@temporalio/worker').Worker | undefined;
+  let running: Promise<void> | undefined;
+  beforeAll(async () => {
+    const { connectTestTemporal, createTestWorker, unique } = await import('./temporal');
+    ctx.t = await connectTestTemporal();
+    ctx.env = await startLifecycleEnv(speed);
+    ctx.taskQueue = unique(prefix);
+    worker = await createTestWorker(ctx.t, { taskQueue: ctx.taskQueue, activities: ctx.env.activities });
+    running = worker.run();
+  });
+  afterAll(async () => {
+    worker?.shutdown();
+    await running;
+    await ctx.env?.close();
+    await ctx.t?.close();
+  });
+  return ctx;
+}

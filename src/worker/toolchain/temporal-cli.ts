@@ -1,29 +1,17 @@
 // Finds the Temporal CLI (which embeds the dev server) or builds it with Go. Never downloads a binary.
 // Order: $TEMPORAL_CLI, `temporal` on PATH, the project's cached build, then `go install` into .tools/bin.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { homedir } from 'node:os';
+import { isExecutable, withBuildLock } from './build-lock';
 import { TOOLS_DIR } from './paths';
+import { ToolchainError } from './toolchain-error';
 
 export const TEMPORAL_CLI_VERSION = '1.5.1';
 const MODULE = 'github.com/temporalio/cli/cmd/temporal';
 
-export class ToolchainError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ToolchainError';
-  }
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
+export { ToolchainError };
 
 function onPath(name: string, pathEnv = process.env.PATH ?? ''): string | undefined {
   for (const dir of pathEnv.split(delimiter)) {
@@ -91,7 +79,7 @@ export function resolveTemporalCli(opts: ResolveOptions = {}): string {
       ].join('\n'),
     );
   }
-  return withBuildLock(toolsDir, () => {
+  return withBuildLock(toolsDir, 'temporal-build.lock', 'the Temporal CLI', () => {
     if (isExecutable(cached) && isPinnedBuild(cached, go)) return cached; // another process built it meanwhile
     log(`building the Temporal CLI v${TEMPORAL_CLI_VERSION} with ${go} into ${join(toolsDir, 'bin')} (about 2.5 minutes the first time, cached afterwards)`);
     const started = Date.now();
@@ -109,45 +97,4 @@ export function resolveTemporalCli(opts: ResolveOptions = {}): string {
     log(`built the Temporal CLI in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return cached;
   });
-}
-
-/** A lock folder, so `npm test` and `npm start` started together build once. */
-function withBuildLock<T>(toolsDir: string, fn: () => T): T {
-  mkdirSync(toolsDir, { recursive: true });
-  const lock = join(toolsDir, 'temporal-build.lock');
-  const deadline = Date.now() + 15 * 60_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      writeFileSync(join(lock, 'pid'), String(process.pid));
-      break;
-    } catch {
-      if (lockIsStale(lock)) {
-        rmSync(lock, { recursive: true, force: true });
-        continue;
-      }
-      if (Date.now() > deadline) throw new ToolchainError(`timed out waiting for another build of the Temporal CLI (lock ${lock}); remove it if no build is running`);
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
-    }
-  }
-  try {
-    return fn();
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
-
-function lockIsStale(lock: string): boolean {
-  try {
-    if (Date.now() - statSync(lock).mtimeMs < 5_000) return false; // just taken; its pid file may not be written yet
-  } catch {
-    return true;
-  }
-  try {
-    const pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
-    process.kill(pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code !== 'EPERM';
-  }
 }

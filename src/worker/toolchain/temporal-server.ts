@@ -2,10 +2,12 @@
 // the PostgreSQL schema files shipped in the server's Go module. Never downloads a binary.
 // Order for each binary: $TEMPORAL_SERVER / $TEMPORAL_SQL_TOOL, the project's cached build, then `go install`.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { TOOLS_DIR } from './paths';
-import { findGo, ToolchainError } from './temporal-cli';
+import { isExecutable, withBuildLock } from './build-lock';
+import { findGo } from './temporal-cli';
+import { ToolchainError } from './toolchain-error';
 
 export const TEMPORAL_SERVER_VERSION = '1.29.1';
 export const TEMPORAL_SERVER_MODULE = 'go.temporal.io/server';
@@ -24,15 +26,6 @@ export interface ResolveServerOptions {
   toolsDir?: string;
   /** Progress messages (the build takes minutes the first time). */
   log?: (line: string) => void;
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /** True when `go version -m` says the binary was built from the pinned server module. */
@@ -64,7 +57,7 @@ export function resolveTemporalServerTools(opts: ResolveServerOptions = {}): Ser
         '(apt-get install golang-go, or Go at /usr/local/go) and run again, or set TEMPORAL_SERVER and TEMPORAL_SQL_TOOL to existing binaries',
     );
   }
-  return withLock(opts.toolsDir ?? TOOLS_DIR, 'temporal-server-build.lock', () => {
+  return withBuildLock(opts.toolsDir ?? TOOLS_DIR, 'temporal-server-build.lock', 'the Temporal server', () => {
     const todo = missing(); // another process may have built them meanwhile
     if (todo.length === 0) return result();
     log(`building the Temporal server v${TEMPORAL_SERVER_VERSION} (${todo.join(' and ')}) with ${go} into ${binDir} (about 2 minutes the first time, cached afterwards)`);
@@ -117,48 +110,3 @@ export function postgresSchemaDirs(env: NodeJS.ProcessEnv = process.env): { temp
   return { temporal: join(base, 'temporal', 'versioned'), visibility: join(base, 'visibility', 'versioned') };
 }
 
-/** A lock folder holding the owner's pid, so two processes started together build once. */
-function withLock<T>(dir: string, name: string, fn: () => T): T {
-  mkdirSync(dir, { recursive: true });
-  const lock = join(dir, name);
-  const deadline = Date.now() + 20 * 60_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      writeFileSync(join(lock, 'pid'), String(process.pid));
-      break;
-    } catch {
-      if (ownerIsGone(lock)) {
-        rmSync(lock, { recursive: true, force: true });
-        continue;
-      }
-      if (Date.now() > deadline) throw new ToolchainError(`timed out waiting for another build of the Temporal server (lock ${lock}); remove it if no build is running`);
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
-    }
-  }
-  try {
-    return fn();
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
-
-function ownerIsGone(lock: string): boolean {
-  let pid: number;
-  try {
-    pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
-  } catch {
-    // No pid yet: fresh locks are being written; an old one without pid was abandoned.
-    try {
-      return Date.now() - statSync(lock).mtimeMs > 10_000;
-    } catch {
-      return true;
-    }
-  }
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code !== 'EPERM';
-  }
-}

@@ -1,48 +1,29 @@
 // createAttestedPrismCvm end to end: find-or-create, Online with evidence, verified with the sandbox root.
 import { WorkflowFailedError } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
 import { lifecycleWorkflowId } from '../../../src/client/contract/workflow-ids';
 import { recordHistory } from '../../support/histories';
-import { startLifecycleEnv, type LifecycleEnv } from '../../support/lifecycle';
-import { connectTestTemporal, createTestWorker, unique, type TestTemporal } from '../../support/temporal';
+import { useLifecycleWorker } from '../../support/lifecycle';
+import { unique } from '../../support/temporal';
 
-let t: TestTemporal;
-let env: LifecycleEnv;
-let worker: Worker;
-let taskQueue: string;
-let running: Promise<void>;
-
-beforeAll(async () => {
-  t = await connectTestTemporal();
-  env = await startLifecycleEnv(50);
-  taskQueue = unique('prism');
-  worker = await createTestWorker(t, { taskQueue, activities: env.activities });
-  running = worker.run();
-});
-afterAll(async () => {
-  worker.shutdown();
-  await running;
-  await env.close();
-  await t.close();
-});
+const ctx = useLifecycleWorker('prism', 50);
 
 const fast = { pollInterval: '200ms', onlineDeadline: '60s', providerCallTimeout: '10s' };
-const live = (name: string) => env.sandboxes.prism.sandbox.cvms().filter((c) => c.name === name && c.status !== 'Inactive');
+const live = (name: string) => ctx.env.sandboxes.prism.sandbox.cvms().filter((c) => c.name === name && c.status !== 'Inactive');
 
 test('create → online → evidence + policy → verified', async () => {
   const name = unique('cvm');
   const workflowId = lifecycleWorkflowId('prism', name);
-  const result = await t.client.workflow.execute('createAttestedPrismCvm', { taskQueue, workflowId, args: [{ name, ...fast }] });
+  const result = await ctx.t.client.workflow.execute('createAttestedPrismCvm', { taskQueue: ctx.taskQueue, workflowId, args: [{ name, ...fast }] });
   expect(result).toMatchObject({ provider: 'prism', name, status: 'Online', ccPlatform: 'sev-snp', verdict: { verified: true, platform: 'sev-snp' } });
   expect(result.verdict.checks.filter((c: { result: string }) => c.result === 'fail')).toEqual([]);
   expect(live(name)).toHaveLength(1);
-  await recordHistory(t.client, workflowId, 'createAttestedPrismCvm', 'verified');
+  await recordHistory(ctx.t.client, workflowId, 'createAttestedPrismCvm', 'verified');
 });
 
 test('an existing CVM of that name is found instead of creating another', async () => {
   const name = unique('twice');
-  await t.client.workflow.execute('createAttestedPrismCvm', { taskQueue, workflowId: lifecycleWorkflowId('prism', name), args: [{ name, ...fast }] });
-  const again = await t.client.workflow.execute('createAttestedPrismCvm', { taskQueue, workflowId: lifecycleWorkflowId('prism', name), args: [{ name, ...fast }] });
+  await ctx.t.client.workflow.execute('createAttestedPrismCvm', { taskQueue: ctx.taskQueue, workflowId: lifecycleWorkflowId('prism', name), args: [{ name, ...fast }] });
+  const again = await ctx.t.client.workflow.execute('createAttestedPrismCvm', { taskQueue: ctx.taskQueue, workflowId: lifecycleWorkflowId('prism', name), args: [{ name, ...fast }] });
   expect(again.verdict.verified).toBe(true);
   expect(live(name)).toHaveLength(1);
 });
@@ -50,7 +31,7 @@ test('an existing CVM of that name is found instead of creating another', async 
 test('an attestation mismatch deletes the CVM and fails with every failed check', async () => {
   const name = unique('bad');
   const wrongPolicy = { policy: { measurement: Buffer.alloc(48, 7).toString('base64') }, root_of_trust: { product_line: 'Milan' } };
-  const err = (await t.client.workflow.execute('createAttestedPrismCvm', { taskQueue, workflowId: lifecycleWorkflowId('prism', name), args: [{ name, policy: wrongPolicy, ...fast }] }).catch((e: unknown) => e)) as WorkflowFailedError;
+  const err = (await ctx.t.client.workflow.execute('createAttestedPrismCvm', { taskQueue: ctx.taskQueue, workflowId: lifecycleWorkflowId('prism', name), args: [{ name, policy: wrongPolicy, ...fast }] }).catch((e: unknown) => e)) as WorkflowFailedError;
   expect(err).toBeInstanceOf(WorkflowFailedError);
   expect(err.cause).toMatchObject({ type: 'AttestationFailed' });
   expect(err.cause!.message).toMatch(/snp\.policy\.measurement/);
@@ -61,9 +42,9 @@ test('an attestation mismatch deletes the CVM and fails with every failed check'
 test('tampered evidence fails the signature check and is never reported ready', async () => {
   const name = unique('tamper');
   const workflowId = lifecycleWorkflowId('prism', name);
-  const handle = await t.client.workflow.start('createAttestedPrismCvm', { taskQueue, workflowId, args: [{ name, ...fast }] });
+  const handle = await ctx.t.client.workflow.start('createAttestedPrismCvm', { taskQueue: ctx.taskQueue, workflowId, args: [{ name, ...fast }] });
   // Tamper as soon as the CVM exists, before it is online and its evidence is read.
-  const sb = env.sandboxes.prism.sandbox;
+  const sb = ctx.env.sandboxes.prism.sandbox;
   for (let i = 0; i < 500 && !sb.cvms().some((c) => c.name === name); i++) await new Promise((r) => setTimeout(r, 5));
   await sb.tamperEvidence(sb.cvms().find((c) => c.name === name)!.id);
   const err = (await handle.result().catch((e: unknown) => e)) as WorkflowFailedError;
@@ -74,8 +55,8 @@ test('tampered evidence fails the signature check and is never reported ready', 
 
 test('a failed boot fails the workflow and cleans up', async () => {
   const name = unique('noboot');
-  env.sandboxes.prism.sandbox.failBoot({ next: true }, 'Failed');
-  const err = (await t.client.workflow.execute('createAttestedPrismCvm', { taskQueue, workflowId: lifecycleWorkflowId('prism', name), args: [{ name, ...fast }] }).catch((e: unknown) => e)) as WorkflowFailedError;
+  ctx.env.sandboxes.prism.sandbox.failBoot({ next: true }, 'Failed');
+  const err = (await ctx.t.client.workflow.execute('createAttestedPrismCvm', { taskQueue: ctx.taskQueue, workflowId: lifecycleWorkflowId('prism', name), args: [{ name, ...fast }] }).catch((e: unknown) => e)) as WorkflowFailedError;
   expect(err.cause).toMatchObject({ type: 'CvmFailed' });
   expect(live(name)).toHaveLength(0);
 });

@@ -2,42 +2,23 @@
 // the run again by cvmflow's custom search attributes.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { Worker } from '@temporalio/worker';
-import { startLifecycleEnv, type LifecycleEnv } from '../../support/lifecycle';
-import { connectTestTemporal, createTestWorker, testAddress, unique, type TestTemporal } from '../../support/temporal';
+import { useLifecycleWorker } from '../../support/lifecycle';
+import { testAddress, unique } from '../../support/temporal';
 
-let t: TestTemporal;
-let env: LifecycleEnv;
-let worker: Worker;
-let taskQueue: string;
-let running: Promise<void>;
+const ctx = useLifecycleWorker('cli', 50);
 // Asynchronous: the worker runs in this process and must keep polling while the CLI waits.
 const temporal = async (...args: string[]) => (await promisify(execFile)(process.env.CVMFLOW_TEST_TEMPORAL_CLI!, [...args, '--address', testAddress()], { encoding: 'utf8' })).stdout;
-
-beforeAll(async () => {
-  t = await connectTestTemporal();
-  env = await startLifecycleEnv(50);
-  taskQueue = unique('cli');
-  worker = await createTestWorker(t, { taskQueue, activities: env.activities });
-  running = worker.run();
-});
-afterAll(async () => {
-  worker.shutdown();
-  await running;
-  await env.close();
-  await t.close();
-});
 
 test('temporal workflow start by type name with JSON, then list by search attributes', async () => {
   const vmId = unique('cli').toLowerCase();
   const workflowId = `cvm/cudo/${vmId}`;
   const input = { vmId, dataCenterId: 'gb-bournemouth-1', machineType: 'epyc-milan', bootDiskImageId: 'ubuntu-2204', vcpus: 2, memoryGib: 4, pollInterval: '200ms' };
-  await temporal('workflow', 'start', '--type', 'createCudoVm', '--task-queue', taskQueue, '--workflow-id', workflowId, '--input', JSON.stringify(input));
+  await temporal('workflow', 'start', '--type', 'createCudoVm', '--task-queue', ctx.taskQueue, '--workflow-id', workflowId, '--input', JSON.stringify(input));
   // A repeated start by the same id attaches to the running workflow instead of starting a second one.
-  await temporal('workflow', 'start', '--type', 'createCudoVm', '--task-queue', taskQueue, '--workflow-id', workflowId, '--input', JSON.stringify(input));
+  await temporal('workflow', 'start', '--type', 'createCudoVm', '--task-queue', ctx.taskQueue, '--workflow-id', workflowId, '--input', JSON.stringify(input));
   const result = JSON.parse(await temporal('workflow', 'result', '--workflow-id', workflowId, '-o', 'json')) as { result?: { state?: string } };
   expect(result.result?.state).toBe('ACTIVE');
-  expect(env.sandboxes.cudo.sandbox.vms().filter((v) => v.id === vmId)).toHaveLength(1);
+  expect(ctx.env.sandboxes.cudo.sandbox.vms().filter((v) => v.id === vmId)).toHaveLength(1);
 
   const listed = await temporal('workflow', 'list', '--query', `CvmProvider='cudo' AND CvmName='${vmId}' AND CvmStep='done'`, '-o', 'json');
   const runs = JSON.parse(listed.trim() || '[]') as Array<{ execution: { workflowId: string } }>;
