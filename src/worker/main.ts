@@ -24,6 +24,9 @@ function sandboxRoot(config: CvmflowConfig, clients: ProviderClients): (() => st
   return prism ? () => prism.sandbox.sandboxRootPem() : undefined;
 }
 
+/** A start-up problem the person can fix: printed as one line, without a stack trace. */
+class StartupError extends Error {}
+
 async function main(): Promise<void> {
   let config: CvmflowConfig;
   try {
@@ -55,7 +58,9 @@ async function main(): Promise<void> {
     logger.info({ address, dbFile: join(dataDir, 'dev.db') }, 'embedded Temporal dev server is healthy');
   }
 
-  const connection = await NativeConnection.connect(devServer ? { address } : clusterConnectionOptions(address, config.temporal.apiKey));
+  const connection = await NativeConnection.connect(devServer ? { address } : clusterConnectionOptions(address, config.temporal.apiKey)).catch((err: unknown) => {
+    throw new StartupError(`cannot reach Temporal at ${address} (${(err as Error).message.split('\n')[0]}): check TEMPORAL_ADDRESS, TLS and API key settings, or unset TEMPORAL_ADDRESS to use the embedded dev server`);
+  });
   const clients = await createProviderClients(config, logger);
   const providers = clients.modes;
   for (const p of ['phala', 'prism', 'cudo'] as const) {
@@ -91,7 +96,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  const known = err instanceof ToolchainError || err instanceof DevServerError;
+  const known = err instanceof ToolchainError || err instanceof DevServerError || err instanceof StartupError;
   process.stderr.write(`cvmflow: ${known ? (err as Error).message : (err as Error)?.stack ?? String(err)}\n`);
   process.exit(1);
 });

@@ -113,3 +113,10 @@ test('bad configuration stops start-up with one line per problem', async () => {
   expect(out).not.toContain('secret-cudo-key');
   expect(out).not.toMatch(/\n\s+at /);
 });
+
+test('an unreachable TEMPORAL_ADDRESS is one clear line', async () => {
+  const run = startCvmflow([process.execPath, 'lib/worker/main.js'], { ...childEnv(), TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` });
+  expect(await run.exited).toBe(1);
+  const lines = run.stdout().trim().split('\n').filter((l) => !l.startsWith('{'));
+  expect(lines).toEqual([expect.stringMatching(/^cvmflow: cannot reach Temporal at 127\.0\.0\.1:\d+ .*check TEMPORAL_ADDRESS/)]);
+});
