@@ -6,7 +6,8 @@ import { CreateAttestedPrismCvmInputSchema, type CreateAttestedPrismCvmInput, ty
 import { Compensations } from './support/compensation';
 import { failLifecycle } from './support/failure';
 import { parseWorkflowInput } from './support/input';
-import { heartbeatFor, providerActivities, waitingActivities, type LifecycleActivities } from './support/options';
+import { heartbeatFor, providerActivities, summarized, summarizedWait, type LifecycleActivities } from './support/options';
+
 import { Progress } from './support/progress';
 import { scheduleTeardown } from './support/teardown-child';
 
@@ -17,7 +18,9 @@ export async function createAttestedPrismCvm(raw: CreateAttestedPrismCvmInput): 
   const acts = providerActivities(input.providerCallTimeout);
   try {
     progress.step('find-or-create');
-    const created = await acts.prismCreateCvm({ name: input.name, provider: input.backend, vcpu: input.vcpu, ccPlatform: input.ccPlatform, agentLogLevel: input.agentLogLevel, reuseExisting: true });
+    const created = await acts.prismCreateCvm.executeWithOptions(summarized(input.providerCallTimeout, `find or create ${input.name} (${input.ccPlatform}, ${input.vcpu} vCPU)`), [
+      { name: input.name, provider: input.backend, vcpu: input.vcpu, ccPlatform: input.ccPlatform, agentLogLevel: input.agentLogLevel, reuseExisting: true },
+    ]);
     const cvmId = created.id ?? (await findByName(acts, input));
     progress.update({ cvmId });
     compensations.add(`deleted Prism CVM ${cvmId}`, async () => {
@@ -25,7 +28,9 @@ export async function createAttestedPrismCvm(raw: CreateAttestedPrismCvmInput): 
     });
 
     progress.step('wait-online');
-    const online = await waitingActivities(input.onlineDeadline, heartbeatFor(input.pollInterval)).awaitCvmState({ provider: 'prism', cvmId, target: 'evidence-ready', pollIntervalMs: input.pollInterval });
+    const online = await acts.awaitCvmState.executeWithOptions(summarizedWait(input.onlineDeadline, heartbeatFor(input.pollInterval), `wait until ${cvmId} is online with evidence`), [
+      { provider: 'prism', cvmId, target: 'evidence-ready', pollIntervalMs: input.pollInterval },
+    ]);
     progress.update({ providerStatus: online.status });
 
     progress.step('fetch-evidence');
@@ -33,7 +38,9 @@ export async function createAttestedPrismCvm(raw: CreateAttestedPrismCvmInput): 
     const policy = input.policy ? { policyJson: JSON.stringify(input.policy) } : { policyBase64: (await acts.prismGetAttestationPolicy({ id: cvmId })).attestation_policy };
 
     progress.step('verify');
-    const verdict = await acts.verifyCvmAttestation({ evidenceBase64: String(cvm.attestation ?? ''), ...policy, at: new Date().toISOString() });
+    const verdict = await acts.verifyCvmAttestation.executeWithOptions(summarized(input.providerCallTimeout, `verify ${input.ccPlatform} evidence against ${input.policy ? 'the pinned' : "Prism's"} policy`), [
+      { evidenceBase64: String(cvm.attestation ?? ''), ...policy, at: new Date().toISOString() },
+    ]);
     if (!verdict.verified) {
       const reasons = verdict.checks
         .filter((c) => c.result === 'fail')

@@ -5,7 +5,7 @@ import { CreateCudoVmInputSchema, cvmflowMetadata, type CreateCudoVmInput, type 
 import { Compensations } from './support/compensation';
 import { failLifecycle } from './support/failure';
 import { parseWorkflowInput } from './support/input';
-import { heartbeatFor, providerActivities, waitingActivities, type LifecycleActivities } from './support/options';
+import { heartbeatFor, providerActivities, summarized, summarizedWait, type LifecycleActivities } from './support/options';
 import { Progress } from './support/progress';
 import { scheduleTeardown } from './support/teardown-child';
 
@@ -20,7 +20,7 @@ export async function createCudoVm(raw: CreateCudoVmInput): Promise<CreateCudoVm
     const adopted = await existingVm(acts, input, metadata);
     if (!adopted) {
       progress.step('create');
-      const created = await acts.cudoCreateVm(createBody(input, metadata));
+      const created = await acts.cudoCreateVm.executeWithOptions(summarized(input.providerCallTimeout, `create VM ${input.vmId} in ${input.dataCenterId} (${input.machineType})`), [createBody(input, metadata)]);
       progress.update({ providerStatus: created.lifecycle.state });
     } else progress.update({ providerStatus: adopted });
     compensations.add(`terminated CUDO VM ${input.vmId}`, async () => {
@@ -28,7 +28,9 @@ export async function createCudoVm(raw: CreateCudoVmInput): Promise<CreateCudoVm
     });
 
     progress.step('wait-active');
-    const active = await waitingActivities(input.activeDeadline, heartbeatFor(input.pollInterval)).awaitCvmState({ provider: 'cudo', cvmId: input.vmId, target: 'running', pollIntervalMs: input.pollInterval });
+    const active = await acts.awaitCvmState.executeWithOptions(summarizedWait(input.activeDeadline, heartbeatFor(input.pollInterval), `wait until ${input.vmId} is ACTIVE`), [
+      { provider: 'cudo', cvmId: input.vmId, target: 'running', pollIntervalMs: input.pollInterval },
+    ]);
     progress.update({ providerStatus: active.status });
 
     let teardown: CreateCudoVmResult['teardown'] = null;

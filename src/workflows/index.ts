@@ -5,3 +5,6 @@ export { createAttestedPrismCvm } from './create-attested-prism-cvm';
 export { createCudoVm } from './create-cudo-vm';
 export { teardownCvm } from './teardown-cvm';
 export { operateCvm } from './operate-cvm';
+export { reconcileFleet } from './reconcile-fleet';
+export { collectCvmStatistics } from './collect-cvm-statistics';
+export { reattestCvms } from './reattest-cvms';

@@ -17,7 +17,7 @@ import type { PhalaProvisionCvmResult } from '../activities/phala';
 import { Compensations } from './support/compensation';
 import { failLifecycle } from './support/failure';
 import { describeFailure, parseWorkflowInput } from './support/input';
-import { heartbeatFor, providerActivities, waitingActivities, type LifecycleActivities } from './support/options';
+import { heartbeatFor, providerActivities, summarized, waitingActivities, type LifecycleActivities } from './support/options';
 import { Progress } from './support/progress';
 import { scheduleTeardown } from './support/teardown-child';
 
@@ -35,7 +35,7 @@ export async function provisionPhalaCvm(raw: ProvisionPhalaCvmInput): Promise<Pr
     await ensureNameFree(acts, input.name);
 
     progress.step('provision');
-    const provision = await acts.phalaProvisionCvm({
+    const provision = await acts.phalaProvisionCvm.executeWithOptions(summarized(input.providerCallTimeout, `provision ${input.name} (${input.kms.type} KMS)`), [{
       name: input.name,
       compose_file: {
         docker_compose_file: input.composeFile,
@@ -53,7 +53,7 @@ export async function provisionPhalaCvm(raw: ProvisionPhalaCvmInput): Promise<Pr
       ...(input.image ? { image: input.image } : {}),
       kms: KMS[input.kms.type],
       env_keys: input.env.map((e) => e.key),
-    });
+    }]);
     onChain.provisioned(provision);
 
     let cvm: { ref: string; appId: string | null; vmUuid: string | null; status: string };
@@ -73,20 +73,20 @@ export async function provisionPhalaCvm(raw: ProvisionPhalaCvmInput): Promise<Pr
       if (input.env.length > 0) {
         progress.step('encrypt-env');
         if (!pubkey) throw ApplicationFailure.create({ message: 'Phala returned no env encryption public key for this app; with an on-chain KMS pass appEnvEncryptPubkey in submitOnChainTransaction', type: 'PhalaNoEnvPubkey', nonRetryable: true });
-        encrypted = await acts.phalaEncryptEnv({ publicKey: pubkey, env: input.env });
+        encrypted = await acts.phalaEncryptEnv.executeWithOptions(summarized(input.providerCallTimeout, `encrypt ${input.env.length} env var(s) to the app key`), [{ publicKey: pubkey, env: input.env }]);
       }
       if (!appId) throw ApplicationFailure.create({ message: 'no app id: the on-chain registration must name the app (appAddress)', type: 'PhalaNoAppId', nonRetryable: true });
 
       progress.step('commit');
       const deployer = tx?.deployerAddress ?? (input.kms.type !== 'phala' ? input.kms.deployerAddress : undefined);
-      const committed = await acts.phalaCommitCvm({
+      const committed = await acts.phalaCommitCvm.executeWithOptions(summarized(input.providerCallTimeout, `commit app ${appId}`), [{
         app_id: appId,
         compose_hash: provision.composeHash,
         ...(encrypted ? { encrypted_env: encrypted.encryptedEnv, env_keys: encrypted.envKeys } : {}),
         ...(provision.kmsId ? { kms_id: provision.kmsId } : {}),
         ...(tx ? { transaction_hash: tx.transactionHash, contract_address: appId.startsWith('0x') ? appId : `0x${appId.replace(/^app_/, '')}` } : {}),
         ...(deployer ? { deployer_address: deployer } : {}),
-      });
+      }]);
       cvm = { ref: committed.ref, appId: committed.appId, vmUuid: committed.vmUuid, status: committed.status };
       progress.update({ cvmId: cvm.ref, providerStatus: cvm.status });
       compensations.add(`deleted Phala CVM ${cvm.ref}`, async () => {

@@ -37,10 +37,15 @@ export async function startLifecycleEnv(speed = 50): Promise<LifecycleEnv> {
   };
 }
 
-/** The whole history of a workflow as JSON text, to assert what it does not contain. */
+/**
+ * The whole history of a workflow as text, to assert what it contains and what it does not: the JSON form
+ * (payloads appear there base64-encoded) followed by every payload decoded, so a secret cannot hide in base64.
+ */
 export async function historyText(client: Client, workflowId: string): Promise<string> {
-  const h = await client.workflow.getHandle(workflowId).fetchHistory();
-  return JSON.stringify(h, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v));
+  const json = JSON.stringify(await client.workflow.getHandle(workflowId).fetchHistory());
+  const decoded = [...json.matchAll(/"data":"([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1]!, 'base64').toString('utf8'));
+  if (decoded.length === 0) throw new Error('historyText: no payloads found; the history format changed');
+  return `${json}\n${decoded.join('\n')}`;
 }
 
 /** Waits until the workflow's status query reports the step. */

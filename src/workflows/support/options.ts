@@ -36,3 +36,13 @@ export function providerActivities(attemptTimeoutMs?: number): LifecycleActiviti
 export function waitingActivities(deadlineMs: number, heartbeatMs: number) {
   return proxyActivities<Activities>(waitOptions(deadlineMs, heartbeatMs));
 }
+
+/** Options for one provider call with the line the Temporal UI shows for it. */
+export function summarized(attemptTimeoutMs: number, summary: string): ActivityOptions {
+  return { ...providerCallOptions(attemptTimeoutMs), summary };
+}
+
+/** Options for a heartbeating wait with the line the Temporal UI shows for it. */
+export function summarizedWait(deadlineMs: number, heartbeatMs: number, summary: string): ActivityOptions {
+  return { ...waitOptions(deadlineMs, heartbeatMs), summary };
+}

@@ -112,3 +112,10 @@ test('bad input fails at once with the field named', async () => {
   expect(err.cause!.message).toMatch(/name: expected 5-63/);
   expect(err.cause!.message).toMatch(/composeFile: the docker compose file is required/);
 });
+
+test('the history check can see a value that is in the history (it is not vacuous)', async () => {
+  const name = unique('probe').replace(/[^a-z0-9-]/g, '');
+  const workflowId = lifecycleWorkflowId('phala', name);
+  await ctx.t.client.workflow.execute('provisionPhalaCvm', { taskQueue: ctx.taskQueue, workflowId, args: [{ name, composeFile: 'services:\n  marker-service-xyz: {}\n', ...fast }] });
+  expect(await historyText(ctx.t.client, workflowId)).toContain('marker-service-xyz');
+});

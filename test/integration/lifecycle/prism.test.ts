@@ -2,7 +2,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { lifecycleWorkflowId } from '../../../src/client/contract/workflow-ids';
 import { recordHistory } from '../../support/histories';
-import { useLifecycleWorker } from '../../support/lifecycle';
+import { historyText, useLifecycleWorker } from '../../support/lifecycle';
 import { unique } from '../../support/temporal';
 
 const ctx = useLifecycleWorker('prism', 50);
@@ -17,6 +17,10 @@ test('create → online → evidence + policy → verified', async () => {
   expect(result).toMatchObject({ provider: 'prism', name, status: 'Online', ccPlatform: 'sev-snp', verdict: { verified: true, platform: 'sev-snp' } });
   expect(result.verdict.checks.filter((c: { result: string }) => c.result === 'fail')).toEqual([]);
   expect(live(name)).toHaveLength(1);
+  // Activity summaries, shown by the Temporal UI for each step.
+  const history = await historyText(ctx.t.client, workflowId);
+  expect(history).toContain(`find or create ${name} (sev-snp, 2 vCPU)`);
+  expect(history).toContain("verify sev-snp evidence against Prism's policy");
   await recordHistory(ctx.t.client, workflowId, 'createAttestedPrismCvm', 'verified');
 });
 

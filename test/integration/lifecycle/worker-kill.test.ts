@@ -104,3 +104,10 @@ test('killed during the wait for ACTIVE, then during teardown: one VM, then none
   const left = sb.vm(vmId);
   expect(left === undefined || left.state === 'DELETED').toBe(true);
 });
+
+test('no worker process logged a provider credential', () => {
+  expect(workers.length).toBeGreaterThanOrEqual(6);
+  const logs = workers.map((w) => w.output()).join('\n');
+  expect(logs).toContain('cvmflow worker started');
+  for (const secret of [env.sandboxes.phala.apiKey, env.sandboxes.prism.token, env.sandboxes.cudo.apiKey]) expect(logs).not.toContain(secret);
+});

@@ -1,0 +1,112 @@
+// What the fleet workflows share: each provider's CVMs in one shape, cvmflow's records from visibility,
+// and a small progress report (status query + UI details) for runs that are about many CVMs.
+import { setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Provider } from '../../client/contract/common';
+import { CUDO_EXPIRES_AT, CUDO_MANAGED_BY, fleetStatusQuery, type CvmflowWorkflowRecord, type FleetWorkflowStatus } from '../../client/contract/fleet';
+import { LIFECYCLE_TYPES, WORKFLOW_TYPES } from '../../client/contract/workflow-ids';
+import { describeFailure } from './input';
+import type { LifecycleActivities } from './options';
+
+export type InventoryClass = 'running' | 'stopped' | 'gone' | 'failed' | 'transitional' | 'unknown';
+
+/** One CVM at a provider. `key` is what the lifecycle workflow id is made of (Phala/Prism name, CUDO vmId). */
+export interface InventoryItem {
+  provider: Provider;
+  key: string;
+  cvmId: string;
+  name: string | null;
+  class: InventoryClass;
+  status: string;
+  evidenceReady: boolean;
+  /** CUDO: the VM carries cvmflow's managed-by mark. */
+  marked: boolean;
+  /** CUDO: `cvmflow-expires-at` metadata, when present. */
+  expiresAt: string | null;
+}
+
+/** CUDO's `state` word as a class (the authoritative mapping lives in the provider layer; this is its core). */
+function cudoClass(state: string | undefined, shortState: string | undefined): InventoryClass {
+  const s = (state ?? '').toUpperCase();
+  if (s === 'ACTIVE' || (!s && shortState === 'runn')) return 'running';
+  if (s === 'STOPPED' || (!s && ['poff', 'stop', 'unde'].includes(shortState ?? ''))) return 'stopped';
+  if (s === 'DELETED' || shortState === 'done') return 'gone';
+  if (s === 'FAILED' || shortState === 'fail') return 'failed';
+  return 'transitional';
+}
+
+/** Every live (not gone) CVM of a provider, following pagination. */
+export async function inventory(acts: LifecycleActivities, provider: Provider): Promise<InventoryItem[]> {
+  const out: InventoryItem[] = [];
+  if (provider === 'phala') {
+    for (let page = 1; page <= 100; page++) {
+      const r = await acts.phalaListCvms({ page, page_size: 100 });
+      for (const c of r.items) out.push({ provider, key: c.name, cvmId: c.ref, name: c.name, class: c.phase, status: c.status, evidenceReady: false, marked: false, expiresAt: null });
+      if (r.legacyShape || r.items.length === 0 || (r.pages ?? 1) <= page) break;
+    }
+  } else if (provider === 'prism') {
+    for (let offset = 0, n = 0; n < 100; n++) {
+      const r = await acts.prismListCvms({ limit: 100, offset });
+      for (const v of r.items) out.push({ provider, key: v.cvm.name, cvmId: v.cvm.id, name: v.cvm.name, class: v.lifecycle.class, status: v.lifecycle.status, evidenceReady: v.lifecycle.evidenceReady, marked: false, expiresAt: null });
+      offset += r.items.length;
+      if (r.items.length === 0 || offset >= r.total) break;
+    }
+  } else {
+    const r = await acts.cudoListVms({});
+    for (const vm of r.VMs as Array<{ id?: string | null; state?: string | null; shortState?: string | null; metadata?: Record<string, string> | null }>) {
+      if (!vm.id) continue;
+      const md = vm.metadata ?? {};
+      const cls = cudoClass(vm.state ?? undefined, vm.shortState ?? undefined);
+      out.push({ provider, key: vm.id, cvmId: vm.id, name: vm.id, class: cls, status: vm.state ?? vm.shortState ?? 'UNKNOWN', evidenceReady: false, marked: md[CUDO_MANAGED_BY] === 'cvmflow', expiresAt: md[CUDO_EXPIRES_AT] ?? null });
+    }
+  }
+  return out.filter((i) => i.class !== 'gone').sort((a, b) => a.key.localeCompare(b.key) || a.cvmId.localeCompare(b.cvmId));
+}
+
+/** Whether an activity failed because the worker has no such provider configured (then: skip it). */
+export function notConfigured(err: unknown): string | undefined {
+  const f = describeFailure(err);
+  return f.type === 'ProviderNotConfigured' ? f.message : undefined;
+}
+
+export interface Records {
+  /** Latest run of each lifecycle workflow, by `<provider>/<key>`. */
+  lifecycles: Map<string, CvmflowWorkflowRecord>;
+  /** Latest run of each `teardown/<provider>/<key>` workflow. */
+  teardowns: Map<string, CvmflowWorkflowRecord>;
+}
+
+/** cvmflow's records: every lifecycle and teardown workflow in visibility, latest run per id. */
+export async function loadRecords(acts: LifecycleActivities): Promise<Records> {
+  const types = [...Object.values(LIFECYCLE_TYPES), WORKFLOW_TYPES.teardownCvm].map((t) => `'${t}'`).join(', ');
+  const all = await acts.listCvmflowWorkflows({ query: `WorkflowType IN (${types})` });
+  const lifecycles = new Map<string, CvmflowWorkflowRecord>();
+  const teardowns = new Map<string, CvmflowWorkflowRecord>();
+  for (const r of all) {
+    const m = /^(cvm|teardown)\/(phala|prism|cudo)\/(.+)$/.exec(r.workflowId);
+    if (!m) continue;
+    const [, kind, provider, key] = m;
+    if (kind === 'cvm' && r.type !== LIFECYCLE_TYPES[provider as Provider]) continue;
+    const map = kind === 'cvm' ? lifecycles : teardowns;
+    const k = `${provider}/${key}`;
+    const prev = map.get(k);
+    if (!prev || prev.startTime < r.startTime) map.set(k, r);
+  }
+  return { lifecycles, teardowns };
+}
+
+/** The step of a fleet run, for the `status` query and the UI. */
+export class FleetProgress {
+  private readonly status: FleetWorkflowStatus;
+
+  constructor() {
+    this.status = { workflowType: workflowInfo().workflowType, step: 'start', history: [] };
+    setHandler(fleetStatusQuery, () => this.status);
+    this.step('start');
+  }
+
+  step(step: string, detail?: string): void {
+    this.status.step = step;
+    this.status.history.push({ step, at: new Date().toISOString() });
+    setCurrentDetails([`**${this.status.workflowType}**`, '', `- step: **${step}**`, ...(detail ? [`- ${detail}`] : []), '', this.status.history.map((h) => `${h.at.slice(11, 19)} ${h.step}`).join(' → ')].join('\n'));
+  }
+}
