@@ -8,6 +8,7 @@ import { ClusterConfigError, ClusterError, startCluster, type Cluster } from '..
 import { DevServerError, freePort, startDevServer, type DevServer } from '../worker/dev-server';
 import { resolveTemporalCli, ToolchainError } from '../worker/toolchain/temporal-cli';
 import { benchTrivialWorkflows, type TrivialWorkflowsResult } from './cluster';
+import { benchLifecycleThroughput } from './history';
 
 const line = (name: string, r: TrivialWorkflowsResult) =>
   `${name.padEnd(50)} ${r.workflowsPerSecond.toFixed(1).padStart(10)} workflows/s  (${r.count} in ${r.seconds.toFixed(2)} s)\n`;
@@ -51,6 +52,13 @@ async function main(): Promise<void> {
       bestCluster = best(bestCluster, c);
     }
     process.stdout.write(`${`cluster / dev server${rounds > 1 ? ' (best rounds)' : ''}`.padEnd(50)} ${(bestCluster!.workflowsPerSecond / bestDev!.workflowsPerSecond).toFixed(2).padStart(10)}x\n`);
+    // Real lifecycles (CUDO create → ACTIVE against the sandbox), same worker setup, same run.
+    const lifecycles = Number(process.env.CVMFLOW_BENCH_LIFECYCLES ?? 20);
+    const dl = await benchLifecycleThroughput(dev.address, lifecycles);
+    process.stdout.write(`${'dev server: CUDO lifecycles'.padEnd(50)} ${dl.lifecyclesPerSecond.toFixed(2).padStart(10)} lifecycles/s  (${dl.count} in ${dl.seconds.toFixed(2)} s)\n`);
+    const cl = await benchLifecycleThroughput(cluster.address, lifecycles);
+    process.stdout.write(`${'2-node cluster: CUDO lifecycles'.padEnd(50)} ${cl.lifecyclesPerSecond.toFixed(2).padStart(10)} lifecycles/s  (${cl.count} in ${cl.seconds.toFixed(2)} s)\n`);
+    process.stdout.write(`${'cluster / dev server (lifecycles)'.padEnd(50)} ${(cl.lifecyclesPerSecond / dl.lifecyclesPerSecond).toFixed(2).padStart(10)}x\n`);
   } finally {
     await dev?.stop();
     await cluster?.dropDatabases();

@@ -95,3 +95,33 @@ export async function benchLifecycleHistory(speed = 20): Promise<HistoryRow[]> {
     await server.stop();
   }
 }
+
+/** CUDO create → ACTIVE lifecycles started at once against `address`, one worker: lifecycles per second. */
+export async function benchLifecycleThroughput(address: string, count: number, speed = 50): Promise<{ lifecyclesPerSecond: number; count: number; seconds: number }> {
+  const sandboxes = await startSandboxes({ providers: ['cudo'], speed });
+  const cudo = new CudoClient({ baseUrl: sandboxes.cudo!.url, apiKey: sandboxes.cudo!.apiKey, projectId: sandboxes.cudo!.projectId });
+  const taskQueue = `bench-lifecycles-${Date.now()}`;
+  const activities = createActivities({ workerInfo: { taskQueue, providers: { phala: 'disabled', prism: 'disabled', cudo: 'sandbox' } }, cudo });
+  const nativeConnection = await NativeConnection.connect({ address });
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+  const worker = await Worker.create({ connection: nativeConnection, taskQueue, activities, workflowsPath: require.resolve('../workflows') });
+  const started = Date.now();
+  await worker.runUntil(
+    Promise.all(
+      Array.from({ length: count }, async (_, i) => {
+        const vmId = `tp-${taskQueue.slice(-6)}-${i}`;
+        const h = await client.workflow.start('createCudoVm', {
+          taskQueue,
+          workflowId: `bench/${vmId}`,
+          args: [{ vmId, dataCenterId: 'gb-bournemouth-1', machineType: 'epyc-milan', bootDiskImageId: 'ubuntu-2204', vcpus: 2, memoryGib: 4, pollInterval: '500ms', providerCallTimeout: '10s' }],
+        });
+        return h.result();
+      }),
+    ),
+  );
+  const seconds = (Date.now() - started) / 1000;
+  await Promise.all([connection.close(), nativeConnection.close(), cudo.close()]);
+  await sandboxes.close();
+  return { lifecyclesPerSecond: count / seconds, count, seconds };
+}
