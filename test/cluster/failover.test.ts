@@ -4,6 +4,7 @@
 import { createActivities } from '../../src/activities';
 import { pingCvmflow } from '../../src/workflows';
 import { clusterNodes, connectCluster, createClusterWorker, historyHost, killOneNode, restartNode, shards, unique, type ClusterTemporal } from './support';
+import { isAlive } from './state';
 
 const N = 20;
 let t: ClusterTemporal;
@@ -17,14 +18,6 @@ afterAll(async () => {
   if (killed && !isAlive(killed.pid)) await restartNode(2);
 });
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test(`${N} pingCvmflow workflows complete through node 1 while node 2 is SIGKILLed mid-run`, async () => {
   const taskQueue = unique('failover');

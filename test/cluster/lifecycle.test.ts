@@ -4,6 +4,7 @@
 import { lifecycleWorkflowId, teardownWorkflowId } from '../../src/client/contract/workflow-ids';
 import { startLifecycleEnv, type LifecycleEnv } from '../support/lifecycle';
 import { clusterNodes, connectCluster, createClusterWorker, killOneNode, restartNode, unique, type ClusterTemporal } from './support';
+import { isAlive } from './state';
 
 let t: ClusterTemporal;
 let env: LifecycleEnv;
@@ -16,17 +17,9 @@ afterAll(async () => {
   await env?.close();
   await t?.close();
   const node2 = clusterNodes().find((n) => n.node === 2);
-  if (node2 && !alive(node2.pid)) await restartNode(2);
+  if (node2 && !isAlive(node2.pid)) await restartNode(2);
 });
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('Phala, Prism and CUDO lifecycles and their scheduled teardowns survive the SIGKILL of a server node', async () => {
   const taskQueue = unique('cluster-lifecycle');

@@ -38,3 +38,13 @@ export function readState(): ClusterTestState {
 export function writeState(state: ClusterTestState): void {
   writeFileSync(stateFile(), JSON.stringify(state, null, 2), { mode: 0o600 });
 }
+
+/** Whether a process with this pid is still running. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { clusterMembership, launchNode, shardOwners, waitForMembers, waitHealthy, type MembershipRow, type PgSettings } from '../../src/worker/cluster';
-import { readState, writeState, type NodeState } from './state';
+import { isAlive, readState, writeState, type NodeState } from './state';
 
 export type { NodeState } from './state';
 
@@ -86,14 +86,6 @@ export function historyHost(node: NodeState): string {
   return `127.0.0.1:${node.ports.history.grpc}`;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Kills one server process that is not the one clients use (default: the last node) with SIGKILL, as a crash
@@ -103,10 +95,10 @@ export async function killOneNode(opts: { node?: number; signal?: NodeJS.Signals
   const nodes = clusterNodes();
   const target = nodes.find((n) => n.node === (opts.node ?? nodes.length));
   if (!target) throw new Error(`no node ${opts.node} in this cluster (nodes: ${nodes.map((n) => n.node).join(', ')})`);
-  if (!alive(target.pid)) throw new Error(`node ${target.node} (pid ${target.pid}) is not running`);
+  if (!isAlive(target.pid)) throw new Error(`node ${target.node} (pid ${target.pid}) is not running`);
   process.kill(target.pid, opts.signal ?? 'SIGKILL');
-  for (let i = 0; i < 200 && alive(target.pid); i++) await new Promise((r) => setTimeout(r, 50));
-  if (alive(target.pid)) throw new Error(`node ${target.node} (pid ${target.pid}) is still running after ${opts.signal ?? 'SIGKILL'}`);
+  for (let i = 0; i < 200 && isAlive(target.pid); i++) await new Promise((r) => setTimeout(r, 50));
+  if (isAlive(target.pid)) throw new Error(`node ${target.node} (pid ${target.pid}) is still running after ${opts.signal ?? 'SIGKILL'}`);
   return target;
 }
 
@@ -115,7 +107,7 @@ export async function restartNode(node: number, timeoutMs = 90_000): Promise<Nod
   const state = readState();
   const target = state.nodes.find((n) => n.node === node);
   if (!target) throw new Error(`no node ${node} in this cluster`);
-  if (alive(target.pid)) throw new Error(`node ${node} (pid ${target.pid}) is still running`);
+  if (isAlive(target.pid)) throw new Error(`node ${node} (pid ${target.pid}) is still running`);
   const launched = Date.now() - 2_000; // session_start has second precision; allow for rounding
   const proc = launchNode({ server: state.server, root: target.root, node, ports: target.ports, appendLog: true });
   proc.child.unref(); // the node must not keep this jest worker alive; teardown stops it
