@@ -10,6 +10,7 @@ import { cudoEndpoints } from '../providers/cudo/endpoints';
 import { phalaEndpoints } from '../providers/phala/endpoints';
 import { prismEndpoints } from '../providers/prism/endpoints';
 import { createCudoActivities } from './cudo';
+import { createFleetActivities, type FleetActivityDependencies } from './fleet';
 import { createLifecycleActivities, type LifecycleActivityDependencies } from './lifecycle';
 import { createPhalaActivities } from './phala';
 import { createPrismActivities } from './prism';
@@ -24,6 +25,8 @@ export interface ActivityDependencies {
   resolveSecret?: (ref: string) => Promise<string>;
   sandboxAttestationRoot?: LifecycleActivityDependencies['sandboxAttestationRoot'];
   collateral?: LifecycleActivityDependencies['collateral'];
+  /** For the fleet workflows' visibility queries (`listCvmflowWorkflows`). */
+  temporalClient?: FleetActivityDependencies['temporalClient'];
 }
 
 function notConfigured<T>(provider: string, endpoints: readonly EndpointDef[]): T {
@@ -41,6 +44,7 @@ export function createActivities(deps: ActivityDependencies) {
   return {
     ...createWorkerInfoActivities(deps.workerInfo),
     ...createLifecycleActivities(deps),
+    ...createFleetActivities({ temporalClient: deps.temporalClient }),
     ...(deps.phala ? createPhalaActivities(deps.phala) : notConfigured<ReturnType<typeof createPhalaActivities>>('phala', phalaEndpoints)),
     ...(deps.prism ? createPrismActivities(deps.prism) : notConfigured<ReturnType<typeof createPrismActivities>>('prism', prismEndpoints)),
     ...(deps.cudo ? createCudoActivities(deps.cudo, { resolveSecret: deps.resolveSecret }) : notConfigured<ReturnType<typeof createCudoActivities>>('cudo', cudoEndpoints)),

@@ -55,5 +55,6 @@ export const LifecycleCommonSchema = {
 
 /** Renders zod issues as "field: message" lines, for errors people read. */
 export function describeIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(input)'}: ${i.message}`).join('; ');
+  const text = (i: z.core.$ZodIssue) => (i.code === 'invalid_type' && /received undefined$/.test(i.message) ? `required (${i.message.replace(/^Invalid input: /, '').replace(/, received undefined$/, '')})` : i.message);
+  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(input)'}: ${text(i)}`).join('; ');
 }

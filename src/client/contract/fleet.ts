@@ -1,0 +1,132 @@
+// Fleet workflows, run by Temporal Schedules: `reconcileFleet`, `collectCvmStatistics`, `reattestCvms`.
+// Pure (zod only): imported by workflows, client and CLI.
+import { defineQuery } from '@temporalio/workflow';
+import { z } from 'zod';
+import { boundedDuration, PROVIDERS, ProviderSchema } from './common';
+
+export const FLEET_WORKFLOW_TYPES = ['reconcileFleet', 'collectCvmStatistics', 'reattestCvms'] as const;
+export type FleetWorkflowType = (typeof FLEET_WORKFLOW_TYPES)[number];
+
+/** CUDO metadata keys cvmflow reads: the marks of `cvmflowMetadata` plus an optional lease end. */
+export const CUDO_MANAGED_BY = 'managed-by';
+export const CUDO_EXPIRES_AT = 'cvmflow-expires-at';
+
+const fleetCommon = {
+  /** The providers to look at; a provider the worker has not configured is skipped and reported. */
+  providers: z.array(ProviderSchema).min(1).default([...PROVIDERS]),
+  providerCallTimeout: boundedDuration(1_000, 600_000, '1s and 10m').prefault('90s'),
+};
+
+export const ReconcileFleetInputSchema = z.object({
+  ...fleetCommon,
+  /** Start `teardownCvm` for CVMs cvmflow created whose lease expired (false: report only). */
+  teardownExpired: z.boolean().default(true),
+  /** Poll interval and graceful-stop bound handed to the teardowns this run starts. */
+  teardownPollInterval: boundedDuration(100, 60_000, '100ms and 60s').prefault('5s'),
+  gracefulTimeout: boundedDuration(0, 3_600_000, '0s and 1h').prefault('5m'),
+});
+export type ReconcileFleetInput = z.input<typeof ReconcileFleetInputSchema>;
+export type ReconcileFleetParams = z.output<typeof ReconcileFleetInputSchema>;
+
+const cvmRef = { provider: ProviderSchema, key: z.string(), cvmId: z.string().nullable(), name: z.string().nullable() };
+
+export const ReconcileFleetResultSchema = z.object({
+  checkedAt: z.string(),
+  providers: z.record(z.string(), z.object({ listed: z.number().int(), skipped: z.string().nullable() })),
+  /** CVMs cvmflow created (a lifecycle workflow, or CUDO's managed-by mark) still present at the provider. */
+  managed: z.number().int(),
+  /** Expired leases with no teardown running: a `teardownCvm` was started (or would be, with teardownExpired false). */
+  expired: z.array(z.object({ ...cvmRef, leaseExpiredAt: z.string(), teardownWorkflowId: z.string(), action: z.enum(['teardown-started', 'teardown-already-running', 'report-only']) })),
+  /** CVMs at a provider that cvmflow has no lifecycle record of: reported, never touched. `marked`: CUDO's
+   * managed-by=cvmflow mark is present (created by cvmflow, record lost). */
+  orphans: z.array(z.object({ ...cvmRef, status: z.string(), marked: z.boolean() })),
+  /** Lifecycle records whose CVM is gone at the provider without a cvmflow teardown. */
+  missing: z.array(z.object({ ...cvmRef, workflowId: z.string() })),
+});
+export type ReconcileFleetResult = z.infer<typeof ReconcileFleetResultSchema>;
+
+export const CollectCvmStatisticsInputSchema = z.object({
+  ...fleetCommon,
+  /** Phala has no statistics endpoint, so only Prism and CUDO by default. */
+  providers: z.array(ProviderSchema).min(1).default(['prism', 'cudo']),
+  /** Prism statistics window in days. */
+  days: z.number().int().min(1).max(90).default(1),
+});
+export type CollectCvmStatisticsInput = z.input<typeof CollectCvmStatisticsInputSchema>;
+export type CollectCvmStatisticsParams = z.output<typeof CollectCvmStatisticsInputSchema>;
+
+export const CvmStatisticsSchema = z.object({
+  provider: ProviderSchema,
+  cvmId: z.string(),
+  name: z.string().nullable(),
+  samples: z.number().int(),
+  /** Prism: heartbeats online / offline in the window. */
+  onlineSamples: z.number().int().nullable(),
+  offlineSamples: z.number().int().nullable(),
+  /** CUDO monitor: mean and max CPU (percent) over the samples. */
+  cpuAvg: z.number().nullable(),
+  cpuMax: z.number().nullable(),
+  latestAt: z.string().nullable(),
+  error: z.string().nullable(),
+});
+export type CvmStatistics = z.infer<typeof CvmStatisticsSchema>;
+
+export const CollectCvmStatisticsResultSchema = z.object({
+  collectedAt: z.string(),
+  providers: z.record(z.string(), z.object({ running: z.number().int(), skipped: z.string().nullable() })),
+  cvms: z.array(CvmStatisticsSchema),
+});
+export type CollectCvmStatisticsResult = z.infer<typeof CollectCvmStatisticsResultSchema>;
+
+export const ReattestCvmsInputSchema = z.object({
+  providerCallTimeout: boundedDuration(1_000, 600_000, '1s and 10m').prefault('90s'),
+  /** Verify against this policy (Cocos/go-sev-guest JSON) instead of the one Prism serves per CVM. */
+  policy: z.record(z.string(), z.unknown()).optional(),
+  /** Tear down a CVM cvmflow created whose verdict changed from verified to not verified. */
+  teardownOnChange: z.boolean().default(false),
+});
+export type ReattestCvmsInput = z.input<typeof ReattestCvmsInputSchema>;
+export type ReattestCvmsParams = z.output<typeof ReattestCvmsInputSchema>;
+
+export const ReattestCvmsResultSchema = z.object({
+  checkedAt: z.string(),
+  skipped: z.string().nullable(),
+  cvms: z.array(
+    z.object({
+      cvmId: z.string(),
+      name: z.string(),
+      /** Created by a cvmflow lifecycle, which verified it at creation: the baseline verdict is `true`. */
+      managed: z.boolean(),
+      previouslyVerified: z.boolean().nullable(),
+      verified: z.boolean(),
+      changed: z.boolean(),
+      failures: z.array(z.string()),
+      teardownWorkflowId: z.string().nullable(),
+    }),
+  ),
+  changed: z.number().int(),
+});
+export type ReattestCvmsResult = z.infer<typeof ReattestCvmsResultSchema>;
+
+/** A workflow execution as visibility lists it (what `listCvmflowWorkflows` returns). */
+export interface CvmflowWorkflowRecord {
+  workflowId: string;
+  runId: string;
+  type: string;
+  status: string;
+  startTime: string;
+  closeTime: string | null;
+  provider: string | null;
+  cvmName: string | null;
+  cvmId: string | null;
+  step: string | null;
+  teardownAt: string | null;
+}
+
+/** What a fleet workflow answers to the `status` query (same query name as the CVM workflows). */
+export interface FleetWorkflowStatus {
+  workflowType: string;
+  step: string;
+  history: Array<{ step: string; at: string }>;
+}
+export const fleetStatusQuery = defineQuery<FleetWorkflowStatus>('status');

@@ -1,0 +1,249 @@
+// The `cvmflow` CLI driven as a user would: a spawned `node bin/cvmflow.cjs ...` against the dev server, with
+// an in-process worker on a unique task queue.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Worker } from '@temporalio/worker';
+import { createFleetActivities } from '../../../src/activities/fleet';
+import { vectorPath } from '../../unit/attestation/vectors';
+import { startLifecycleEnv, type LifecycleEnv } from '../../support/lifecycle';
+import { connectTestTemporal, createTestWorker, testAddress, unique, type TestTemporal } from '../../support/temporal';
+
+const root = resolve(__dirname, '..', '..', '..');
+let t: TestTemporal;
+let env: LifecycleEnv;
+let worker: Worker;
+let taskQueue: string;
+let running: Promise<void>;
+let dir: string;
+
+beforeAll(async () => {
+  t = await connectTestTemporal();
+  env = await startLifecycleEnv(50);
+  taskQueue = unique('cli');
+  worker = await createTestWorker(t, { taskQueue, activities: { ...env.activities, ...createFleetActivities({ temporalClient: t.client }) } });
+  running = worker.run();
+  dir = mkdtempSync(join(tmpdir(), 'cvmflow-cli-'));
+});
+afterAll(async () => {
+  worker.shutdown();
+  await running;
+  await env.close();
+  await t.close();
+});
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI as a separate process (async, so the in-process worker keeps working meanwhile). */
+function cvmflow(args: string[], extraEnv: Record<string, string> = {}): Promise<Run> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [join(root, 'bin', 'cvmflow.cjs'), ...args], {
+      cwd: root,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_ADDRESS: testAddress(), CVMFLOW_TASK_QUEUE: taskQueue, USER: 'cli-test', ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+const json = <T = Record<string, unknown>>(r: Run): T => JSON.parse(r.stdout) as T;
+const vmIdOf = (prefix: string) => unique(prefix).toLowerCase();
+const cudoFlags = (vmId: string) => ['--name', vmId, '--data-center-id', 'gb-bournemouth-1', '--machine-type', 'epyc-milan', '--boot-disk-image-id', 'ubuntu-2204', '--vcpus', '2', '--memory-gib', '4', '--poll-interval', '200ms', '--provider-call-timeout', '10s'];
+const liveVm = (id: string) => {
+  const vm = env.sandboxes.cudo.sandbox.vm(id);
+  return vm && vm.state !== 'DELETED' ? vm : undefined;
+};
+
+test('provision cudo --wait --json, status, list, op, teardown --wait', async () => {
+  const vmId = vmIdOf('cli');
+  const p = await cvmflow(['provision', 'cudo', ...cudoFlags(vmId), '--metadata', 'team=infra', '--wait', '--json']);
+  expect(p.code).toBe(0);
+  expect(json(p)).toMatchObject({ workflowId: `cvm/cudo/${vmId}`, status: 'COMPLETED', outcome: 'started', result: { vmId, state: 'ACTIVE' } });
+  expect(p.stderr).toMatch(/step wait-active/);
+  expect(liveVm(vmId)?.metadata).toMatchObject({ team: 'infra', 'managed-by': 'cvmflow' });
+
+  const again = await cvmflow(['provision', 'cudo', ...cudoFlags(vmId), '--json']);
+  expect(json(again)).toMatchObject({ outcome: 'already-completed' });
+
+  const status = await cvmflow(['status', 'cudo', vmId, '--json']);
+  expect(status.code).toBe(0);
+  expect(json(status)).toMatchObject({ workflowId: `cvm/cudo/${vmId}`, status: 'COMPLETED', progress: { step: 'done' }, result: { state: 'ACTIVE' } });
+  const readable = await cvmflow(['status', `cvm/cudo/${vmId}`]);
+  expect(readable.stdout).toMatch(/^step\s+done$/m);
+
+  const list = await cvmflow(['list', '--provider', 'cudo', '--name', vmId, '--json']);
+  expect(json<unknown[]>(list)).toEqual([expect.objectContaining({ workflowId: `cvm/cudo/${vmId}`, type: 'createCudoVm', status: 'COMPLETED' })]);
+  const table = await cvmflow(['list', '--provider', 'cudo', '--name', vmId, '--status', 'completed']);
+  expect(table.stdout).toMatch(/^WORKFLOW ID\s+TYPE\s+STATUS/);
+  expect(table.stdout).toContain(`cvm/cudo/${vmId}`);
+
+  const op = await cvmflow(['op', 'stop', 'cudo', vmId, '--reason', 'maintenance', '--poll-interval', '200ms', '--wait', '--json']);
+  expect(op.code).toBe(0);
+  expect(json(op)).toMatchObject({ status: 'COMPLETED', result: { action: 'stop', finalStatus: 'STOPPED', requestedBy: 'cli-test' } });
+
+  const td = await cvmflow(['teardown', 'cudo', vmId, '--poll-interval', '200ms', '--wait']);
+  expect(td.code).toBe(0);
+  expect(td.stdout).toMatch(new RegExp(`teardown/cudo/${vmId} completed`));
+  expect(td.stdout).toMatch(/"outcome": "deleted"/);
+  expect(liveVm(vmId)).toBeUndefined();
+});
+
+test('provision from a YAML file, then watch until it ends; teardown --at, extend, cancel', async () => {
+  const vmId = vmIdOf('file');
+  const file = join(dir, `${vmId}.yaml`);
+  writeFileSync(file, `vmId: ${vmId}\ndataCenterId: gb-bournemouth-1\nmachineType: epyc-milan\nbootDiskImageId: ubuntu-2204\nvcpus: 2\nmemoryGib: 4\npollInterval: 200ms\n`);
+  const p = await cvmflow(['provision', 'cudo', '--file', file]);
+  expect(p.code).toBe(0);
+  expect(p.stdout).toMatch(new RegExp(`^started createCudoVm cvm/cudo/${vmId}`));
+  const w = await cvmflow(['watch', 'cudo', vmId, '--interval', '200ms']);
+  expect(w.code).toBe(0);
+  expect(w.stdout).toMatch(/^\[\s*\d+s\] step /m);
+  expect(w.stdout).toMatch(new RegExp(`cvm/cudo/${vmId} completed`));
+
+  const later = new Date(Date.now() + 3_600_000).toISOString();
+  const at = await cvmflow(['teardown', 'cudo', vmId, '--at', later, '--json']);
+  expect(json(at)).toMatchObject({ workflowId: `teardown/cudo/${vmId}`, outcome: 'started' });
+  const evenLater = new Date(Date.now() + 7_200_000).toISOString();
+  const ext = await cvmflow(['teardown', 'extend', 'cudo', vmId, '--at', evenLater, '--json']);
+  expect(ext.code).toBe(0);
+  expect(json(ext)).toMatchObject({ teardownAt: evenLater });
+  const past = await cvmflow(['teardown', 'extend', 'cudo', vmId, '--at', '2001-01-01T00:00:00Z']);
+  expect(past.code).toBe(2);
+  expect(past.stderr.trim()).toMatch(/not in the future$/);
+  expect(past.stderr.trim().split('\n')).toHaveLength(1);
+  const cancel = await cvmflow(['teardown', 'cancel', 'cudo', vmId, '--reason', 'still needed']);
+  expect(cancel.code).toBe(0);
+  expect(await t.client.workflow.getHandle(`teardown/cudo/${vmId}`).result()).toMatchObject({ outcome: 'cancelled', cancelReason: 'still needed' });
+  expect(liveVm(vmId)?.state).toBe('ACTIVE');
+  // A cancelled teardown does not block a later one.
+  const now = await cvmflow(['teardown', 'cudo', vmId, '--poll-interval', '200ms', '--wait', '--json']);
+  expect(json(now)).toMatchObject({ outcome: 'started', status: 'COMPLETED', result: { outcome: 'deleted' } });
+  expect(liveVm(vmId)).toBeUndefined();
+});
+
+test('teardown of a CVM whose ttl teardown is scheduled moves it to now', async () => {
+  const vmId = vmIdOf('ttl');
+  const p = await cvmflow(['provision', 'cudo', ...cudoFlags(vmId), '--ttl', '1h', '--wait', '--json']);
+  expect(json(p)).toMatchObject({ status: 'COMPLETED', result: { teardown: { workflowId: `teardown/cudo/${vmId}` } } });
+  const td = await cvmflow(['teardown', 'cudo', vmId, '--wait', '--json']);
+  expect(td.code).toBe(0);
+  expect(json(td)).toMatchObject({ workflowId: `teardown/cudo/${vmId}`, outcome: 'attached', status: 'COMPLETED', result: { outcome: 'deleted' } });
+  expect(liveVm(vmId)).toBeUndefined();
+});
+
+test('provision phala (compose from @file) and prism with --wait', async () => {
+  const compose = join(dir, 'compose.yml');
+  writeFileSync(compose, 'services:\n  web:\n    image: nginx\n');
+  const name = unique('cliapp').toLowerCase();
+  const phala = await cvmflow(['provision', 'phala', '--name', name, '--compose-file', `@${compose}`, '--poll-interval', '200ms', '--wait', '--json']);
+  expect(phala.code).toBe(0);
+  expect(json(phala)).toMatchObject({ result: { provider: 'phala', name, status: 'running' } });
+  const cvm = unique('clicvm').toLowerCase();
+  const prism = await cvmflow(['provision', 'prism', '--name', cvm, '--poll-interval', '200ms', '--wait']);
+  expect(prism.code).toBe(0);
+  expect(prism.stdout).toMatch(/^\[\s*\d+s\] step (find-or-create|wait-online)/m);
+  expect(prism.stdout).toMatch(new RegExp(`cvm/prism/${cvm} completed`));
+});
+
+test('a failed workflow exits 1 with its reason on one line', async () => {
+  const vmId = vmIdOf('fails');
+  env.sandboxes.cudo.sandbox.failNextCreate(1);
+  const r = await cvmflow(['provision', 'cudo', ...cudoFlags(vmId), '--wait']);
+  expect(r.code).toBe(1);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(r.stderr).toMatch(new RegExp(`cvm/cudo/${vmId} failed: .*FAILED`));
+});
+
+test('schedules apply creates, a second apply is a no-op, a change updates; list, pause, delete', async () => {
+  const id = unique('reconcile');
+  const file = join(dir, `${id}.yaml`);
+  const yaml = (interval: string) => `schedules:\n  - id: ${id}\n    workflow: reconcileFleet\n    interval: ${interval}\n    args: { providers: [cudo] }\n    overlap: skip\n    catchupWindow: 1m\n    note: cli test\n`;
+  writeFileSync(file, yaml('1h'));
+  const first = await cvmflow(['schedules', 'apply', '--file', file, '--json']);
+  expect(first.code).toBe(0);
+  expect(json(first)).toEqual([{ id, workflow: 'reconcileFleet', outcome: 'created', changes: [] }]);
+  const second = await cvmflow(['schedules', 'apply', '--file', file]);
+  expect(second.code).toBe(0);
+  expect(second.stdout).toMatch(new RegExp(`^${id}\\s+reconcileFleet\\s+unchanged`, 'm'));
+  writeFileSync(file, yaml('2h'));
+  const third = await cvmflow(['schedules', 'apply', '--file', file, '--json']);
+  expect(json(third)).toEqual([{ id, workflow: 'reconcileFleet', outcome: 'updated', changes: ['spec/action/policies'] }]);
+  const d = await t.client.schedule.getHandle(id).describe();
+  expect(d.spec.intervals?.[0]?.every).toBe(7_200_000);
+  expect(d.policies.catchupWindow).toBe(60_000);
+  expect(d.action).toMatchObject({ workflowType: 'reconcileFleet', taskQueue, workflowId: `schedule/${id}` });
+
+  const list = await cvmflow(['schedules', 'list', '--json']);
+  expect(json<unknown[]>(list)).toEqual(expect.arrayContaining([expect.objectContaining({ id, workflow: 'reconcileFleet', paused: false, managed: true, note: 'cli test' })]));
+  expect((await cvmflow(['schedules', 'pause', id])).code).toBe(0);
+  expect((await t.client.schedule.getHandle(id).describe()).state.paused).toBe(true);
+  const reapply = await cvmflow(['schedules', 'apply', '--file', file, '--json']);
+  expect(json(reapply)).toEqual([expect.objectContaining({ outcome: 'updated', changes: ['unpaused'] })]);
+  expect((await cvmflow(['schedules', 'delete', id])).code).toBe(0);
+  const gone = await cvmflow(['schedules', 'delete', id]);
+  expect(gone.code).toBe(1);
+  expect(gone.stderr).toMatch(/no schedule/);
+});
+
+test('attest verify: exit 0 for verified evidence, 1 for not verified', async () => {
+  const policy = join(dir, 'empty-policy.json');
+  writeFileSync(policy, '{}');
+  const ok = await cvmflow(['attest', 'verify', '--evidence', vectorPath('snp-milan-trustee', 'test-report.bin'), '--policy', policy, '--cert', vectorPath('snp-milan-trustee', 'test-vcek.der'), '--at', '2026-11-22T00:00:00Z']);
+  expect(ok.code).toBe(0);
+  expect(ok.stdout).toMatch(/^✔ verified: sev-snp/m);
+  const bad = await cvmflow(['attest', 'verify', '--evidence', vectorPath('cocos', 'attestation.bin'), '--policy', vectorPath('cocos', 'attestation_policy.v0.8.2.json'), '--at', '2026-11-22T00:00:00Z', '--json']);
+  expect(bad.code).toBe(1);
+  expect(json(bad)).toMatchObject({ verified: false, failures: ['snp.signature'] });
+  const usage = await cvmflow(['attest', 'verify', '--evidence']);
+  expect(usage.code).toBe(2);
+  expect(usage.stderr).toBe('cvmflow attest verify: --evidence needs a value\n');
+});
+
+test('bad flags, bad input files and an unreachable server give one clear line and a non-zero exit', async () => {
+  const cases: Array<[string[], number, RegExp]> = [
+    [['list', '--bogus'], 2, /^cvmflow: list: unknown option --bogus/],
+    [['frobnicate'], 2, /^cvmflow: unknown command "frobnicate"/],
+    [['provision', 'aws'], 2, /unknown provider "aws"/],
+    [['provision', 'cudo', '--name', 'Bad_Name', '--vcpus', '2'], 2, /^cvmflow: createCudoVm: invalid input: vmId: expected 1-63 lowercase.*dataCenterId: required/],
+    [['provision', 'cudo', '--vcpus', 'two'], 2, /--vcpus: expected a number, got "two"/],
+    [['provision', 'cudo', '--file', '/nonexistent/x.yaml'], 2, /--file \/nonexistent\/x\.yaml: cannot read file \(ENOENT\)/],
+    [['op', 'explode', 'cudo', 'x'], 2, /unknown action "explode"/],
+    [['teardown', 'cudo'], 2, /missing <name\|vmId>/],
+    [['status'], 2, /missing <workflow-id>/],
+    [['status', 'cudo', 'never-was'], 1, /no workflow cvm\/cudo\/never-was/],
+    [['list', '--address', '127.0.0.1:1'], 3, /^cvmflow: cannot reach Temporal at 127\.0\.0\.1:1/],
+  ];
+  const badYaml = join(dir, 'bad.yaml');
+  writeFileSync(badYaml, 'vmId: [unclosed\n');
+  cases.push([['provision', 'cudo', '--file', badYaml], 2, /--file .*bad\.yaml: not valid JSON or YAML/]);
+  const badSchedules = join(dir, 'bad-schedules.yaml');
+  writeFileSync(badSchedules, 'schedules:\n  - id: x\n    workflow: reconcileFleet\n');
+  cases.push([['schedules', 'apply', '--file', badSchedules], 2, /schedules apply: .*bad-schedules\.yaml: schedules\.0\.interval: give exactly one of interval or cron/]);
+  for (const [args, code, message] of cases) {
+    const r = await cvmflow(args);
+    expect({ args, code: r.code }).toEqual({ args, code });
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  }
+  const verbose = await cvmflow(['list', '--address', '127.0.0.1:1', '--verbose']);
+  expect(verbose.code).toBe(3);
+  expect(verbose.stderr.split('\n').length).toBeGreaterThan(2);
+});
+
+test('endpoints and help', async () => {
+  const e = await cvmflow(['endpoints', '--json']);
+  expect(json<unknown[]>(e).length).toBeGreaterThan(10);
+  const h = await cvmflow(['--help']);
+  expect(h.code).toBe(0);
+  expect(h.stdout).toMatch(/^usage: cvmflow <command>/);
+  expect((await cvmflow(['provision', '--help'])).stdout).toMatch(/--data-center-id/);
+});
