@@ -4,6 +4,7 @@ import { runAttestVerify } from '../../attestation/cli';
 import { CvmflowInputError } from '../cvmflow-client';
 import { CliError, EXIT, firstLine, type Io } from './common';
 import { renderEndpoints } from './endpoints';
+import { ONCHAIN_USAGE, runOnchain } from './onchain';
 import { OP_USAGE, runOp } from './op';
 import { runProvision } from './provision';
 import { runSchedules, SCHEDULES_USAGE } from './schedules';
@@ -15,6 +16,7 @@ export const USAGE = `usage: cvmflow <command> [options]
   provision phala|prism|cudo   start a CVM lifecycle (flags or --file F as JSON/YAML; --wait to follow it)
   teardown <provider> <name>   tear a CVM down now or --at TIME; teardown extend | cancel
   op <action> <provider> <id>  a day-2 action: start, stop, shutdown, restart, reboot, resize, replicate
+  onchain submit <name> --tx T --app A   deliver a Phala on-chain KMS registration to its waiting lifecycle
   status <workflow | provider name>   where a workflow stands
   watch <workflow | provider name>    live progress until it ends
   list [--provider P] [--status S] [--name N]   CVM workflows, by the custom search attributes
@@ -64,6 +66,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await runTeardown(rest, io);
       case 'op':
         return await runOp(rest, io);
+      case 'onchain':
+        return await runOnchain(rest, io);
       case 'status':
         return await runStatus(rest, io);
       case 'watch':
@@ -88,7 +92,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
 }
 
-export const USAGES = { status: STATUS_USAGE, teardown: TEARDOWN_USAGE, op: OP_USAGE, schedules: SCHEDULES_USAGE };
+export const USAGES = { status: STATUS_USAGE, teardown: TEARDOWN_USAGE, op: OP_USAGE, onchain: ONCHAIN_USAGE, schedules: SCHEDULES_USAGE };
 
 if (require.main === module) {
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(

@@ -247,3 +247,35 @@ test('endpoints and help', async () => {
   expect(h.stdout).toMatch(/^usage: cvmflow <command>/);
   expect((await cvmflow(['provision', '--help'])).stdout).toMatch(/--data-center-id/);
 });
+
+test('onchain submit delivers the registration to a waiting Phala lifecycle; a bad hash is one clear line', async () => {
+  const name = unique('oc').replace(/[^a-z0-9-]/g, '');
+  const deployer = `0x${'d'.repeat(40)}`;
+  const started = await cvmflow(['provision', 'phala', '--file', writeJson({ name, composeFile: 'services: {}\n', kms: { type: 'base', deployerAddress: deployer }, pollInterval: '200ms', onChainDeadline: '60s' }), '--json']);
+  expect(started.code).toBe(0);
+  const sb = env.sandboxes.phala.sandbox;
+  for (let i = 0; i < 300 && !sb.pendingProvisions().some((p) => p.name === name); i++) await new Promise((r) => setTimeout(r, 20));
+  const pending = sb.pendingProvisions().find((p) => p.name === name)!;
+  const reg = sb.registerOnChain({ compose_hash: pending.composeHash, kms: 'BASE', deployer_address: deployer, allow_any_device: true });
+  // The update is accepted only while the lifecycle waits in await-onchain.
+  for (let i = 0; i < 100; i++) {
+    const s = json<{ step?: string }>(await cvmflow(['status', `cvm/phala/${name}`, '--json']));
+    if (s.step === 'await-onchain') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const bad = await cvmflow(['onchain', 'submit', name, '--tx', '0x12', '--app', reg.contract_address]);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+  expect(bad.stderr).toMatch(/transactionHash: expected 0x followed by 64 hex digits/);
+  const ok = await cvmflow(['onchain', 'submit', name, '--tx', reg.transaction_hash, '--app', reg.contract_address, '--json']);
+  expect(ok.code).toBe(0);
+  expect(json(ok)).toMatchObject({ accepted: true, composeHash: expect.any(String) });
+  const result = await t.client.workflow.getHandle(`cvm/phala/${name}`).result();
+  expect(result).toMatchObject({ status: 'running', transactionHash: reg.transaction_hash });
+});
+
+function writeJson(value: unknown): string {
+  const file = join(dir, `${unique('input')}.json`);
+  writeFileSync(file, JSON.stringify(value));
+  return file;
+}
