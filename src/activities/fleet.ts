@@ -2,10 +2,10 @@
 // teardown workflows in visibility) say. The Client is handed in by whoever builds the activities.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { CvmflowWorkflowRecord } from '../client/contract/fleet';
-import { CvmId, CvmName, CvmProvider, CvmStep, CvmTeardownAt } from '../client/contract/search-attributes';
+import { workflowRecord } from '../client/workflow-record';
 import { invalidInputFailure } from './provider-failure';
 
 export interface FleetActivityDependencies {
@@ -20,23 +20,6 @@ const ListInputSchema = z.object({
   latestPerWorkflowId: z.boolean().default(true),
 });
 
-export function toRecord(w: WorkflowExecutionInfo): CvmflowWorkflowRecord {
-  const sa = w.typedSearchAttributes;
-  const teardownAt = sa.get(CvmTeardownAt);
-  return {
-    workflowId: w.workflowId,
-    runId: w.runId,
-    type: w.type,
-    status: w.status.name,
-    startTime: w.startTime.toISOString(),
-    closeTime: w.closeTime?.toISOString() ?? null,
-    provider: sa.get(CvmProvider) ?? null,
-    cvmName: sa.get(CvmName) ?? null,
-    cvmId: sa.get(CvmId) ?? null,
-    step: sa.get(CvmStep) ?? null,
-    teardownAt: teardownAt ? teardownAt.toISOString() : null,
-  };
-}
 
 export function createFleetActivities(deps: FleetActivityDependencies) {
   return {
@@ -55,7 +38,7 @@ export function createFleetActivities(deps: FleetActivityDependencies) {
       const out: CvmflowWorkflowRecord[] = [];
       const latest = new Map<string, number>();
       for await (const w of client.workflow.list({ query: p.data.query })) {
-        const r = toRecord(w);
+        const r = workflowRecord(w);
         const seen = p.data.latestPerWorkflowId ? latest.get(r.workflowId) : undefined;
         if (seen === undefined) {
           latest.set(r.workflowId, out.length);

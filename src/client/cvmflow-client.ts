@@ -2,7 +2,6 @@
 // @temporalio/client: no activities, providers, sandbox or worker code.
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowExecutionInfo, type WorkflowHandle } from '@temporalio/client';
-import type { TypedSearchAttributes } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { z } from 'zod';
 import { describeIssues, type Provider } from './contract/common';
@@ -23,9 +22,10 @@ import {
 import { OperateCvmInputSchema, type OperateCvmInput, type OperateCvmResult } from './contract/operate';
 import { ProvisionPhalaCvmInputSchema, submitOnChainTransactionUpdate, SubmitOnChainTransactionSchema, type ProvisionPhalaCvmInput, type ProvisionPhalaCvmResult, type SubmitOnChainTransaction } from './contract/phala';
 import { CreateAttestedPrismCvmInputSchema, type CreateAttestedPrismCvmInput, type CreateAttestedPrismCvmResult } from './contract/prism';
-import { CvmId, CvmName, CvmProvider, CvmStatus, CvmStep, CvmTeardownAt } from './contract/search-attributes';
+import { CvmId, CvmName, CvmProvider, CvmStatus } from './contract/search-attributes';
 import { statusQuery, type CvmWorkflowStatus } from './contract/status';
 import { cancelTeardownSignal, CancelTeardownSchema, ExtendTeardownSchema, extendTeardownUpdate, TeardownCvmInputSchema, type TeardownCvmInput, type TeardownCvmResult } from './contract/teardown';
+import { workflowRecord } from './workflow-record';
 import { LIFECYCLE_TYPES, lifecycleWorkflowId, operateWorkflowId, scheduleWorkflowId, teardownWorkflowId, WORKFLOW_TYPES } from './contract/workflow-ids';
 
 /** A bad input, found before anything reached Temporal. `issues` are "field: message" texts. */
@@ -127,22 +127,7 @@ export interface CvmWorkflowSummary extends CvmflowWorkflowRecord {
 }
 
 function summarize(w: Omit<WorkflowExecutionInfo, 'raw'>): CvmWorkflowSummary {
-  const sa: TypedSearchAttributes = w.typedSearchAttributes;
-  const at = sa.get(CvmTeardownAt);
-  return {
-    workflowId: w.workflowId,
-    runId: w.runId,
-    type: w.type,
-    status: w.status.name,
-    startTime: w.startTime.toISOString(),
-    closeTime: w.closeTime?.toISOString() ?? null,
-    provider: sa.get(CvmProvider) ?? null,
-    cvmName: sa.get(CvmName) ?? null,
-    cvmId: sa.get(CvmId) ?? null,
-    step: sa.get(CvmStep) ?? null,
-    teardownAt: at ? at.toISOString() : null,
-    providerStatus: sa.get(CvmStatus) ?? null,
-  };
+  return { ...workflowRecord(w), providerStatus: w.typedSearchAttributes.get(CvmStatus) ?? null };
 }
 
 interface StartSpec {
