@@ -71,9 +71,10 @@ export interface LifecycleWorkerContext {
 
 /**
  * Registers beforeAll/afterAll that start the sandboxes and one in-process worker with the production
- * activities on a fresh task queue; the returned object is filled in before the first test.
+ * activities (plus `extraActivities`) on a fresh task queue; the returned object is filled in before the
+ * first test.
  */
-export function useLifecycleWorker(prefix: string, speed = 50): LifecycleWorkerContext {
+export function useLifecycleWorker(prefix: string, speed = 50, extraActivities?: (t: import('./temporal').TestTemporal) => object): LifecycleWorkerContext {
   const ctx = {} as LifecycleWorkerContext;
   let worker: import('@temporalio/worker').Worker | undefined;
   let running: Promise<void> | undefined;
@@ -82,7 +83,7 @@ export function useLifecycleWorker(prefix: string, speed = 50): LifecycleWorkerC
     ctx.t = await connectTestTemporal();
     ctx.env = await startLifecycleEnv(speed);
     ctx.taskQueue = unique(prefix);
-    worker = await createTestWorker(ctx.t, { taskQueue: ctx.taskQueue, activities: ctx.env.activities });
+    worker = await createTestWorker(ctx.t, { taskQueue: ctx.taskQueue, activities: { ...ctx.env.activities, ...extraActivities?.(ctx.t) } });
     running = worker.run();
   });
   afterAll(async () => {

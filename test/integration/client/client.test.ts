@@ -2,33 +2,15 @@
 // repeated starts attach instead of duplicating; the custom search attributes find a run.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { Worker } from '@temporalio/worker';
 import { CvmflowClient, CvmProvider, lifecycleWorkflowId, teardownWorkflowId } from '../../../src/client';
-import { startLifecycleEnv, type LifecycleEnv } from '../../support/lifecycle';
-import { connectTestTemporal, createTestWorker, testAddress, unique, type TestTemporal } from '../../support/temporal';
+import { useLifecycleWorker } from '../../support/lifecycle';
+import { testAddress, unique } from '../../support/temporal';
 
 const run = promisify(execFile);
-let t: TestTemporal;
-let env: LifecycleEnv;
-let worker: Worker;
-let taskQueue: string;
-let running: Promise<void>;
+const ctx = useLifecycleWorker('client', 50);
 let cvmflow: CvmflowClient;
-
-beforeAll(async () => {
-  t = await connectTestTemporal();
-  env = await startLifecycleEnv(50);
-  taskQueue = unique('client');
-  // The production activities as they are: the fleet workflows query visibility with the worker's own client.
-  worker = await createTestWorker(t, { taskQueue, activities: env.activities });
-  running = worker.run();
-  cvmflow = new CvmflowClient(t.client, { taskQueue });
-});
-afterAll(async () => {
-  worker.shutdown();
-  await running;
-  await env.close();
-  await t.close();
+beforeAll(() => {
+  cvmflow = new CvmflowClient(ctx.t.client, { taskQueue: ctx.taskQueue });
 });
 
 const vmIdOf = (prefix: string) => unique(prefix).toLowerCase();
@@ -43,7 +25,7 @@ async function temporal(...args: string[]): Promise<string> {
 }
 
 async function cliStart(type: string, workflowId: string, input: unknown): Promise<{ runId: string }> {
-  return JSON.parse(await temporal('workflow', 'start', '--type', type, '--task-queue', taskQueue, '--workflow-id', workflowId, '--input', JSON.stringify(input), '--output', 'json')) as { runId: string };
+  return JSON.parse(await temporal('workflow', 'start', '--type', type, '--task-queue', ctx.taskQueue, '--workflow-id', workflowId, '--input', JSON.stringify(input), '--output', 'json')) as { runId: string };
 }
 
 test('every workflow starts through the client under its deterministic id, with a summary and search attributes', async () => {
@@ -92,7 +74,7 @@ test('a repeated start attaches to the running workflow; a completed one is not 
   expect(await third.result()).toEqual(result);
   const runs = await cvmflow.list({ provider: 'cudo', name: vmId, types: ['createCudoVm'] });
   expect(runs.map((r) => r.runId)).toEqual([first.runId]);
-  expect(env.sandboxes.cudo.sandbox.vms().filter((v) => v.id === vmId)).toHaveLength(1);
+  expect(ctx.env.sandboxes.cudo.sandbox.vms().filter((v) => v.id === vmId)).toHaveLength(1);
 
   const stopped = vmIdOf('retry');
   const terminated = await cvmflow.startCreateCudoVm(cudoSpec(stopped));
@@ -109,7 +91,7 @@ test('every workflow starts with the temporal CLI by type name and JSON; a repea
   const a = await cliStart('createCudoVm', workflowId, cudoSpec(vmId));
   const b = await cliStart('createCudoVm', workflowId, cudoSpec(vmId));
   expect(b.runId).toBe(a.runId);
-  expect(await t.client.workflow.getHandle(workflowId).result()).toMatchObject({ vmId, state: 'ACTIVE' });
+  expect(await ctx.t.client.workflow.getHandle(workflowId).result()).toMatchObject({ vmId, state: 'ACTIVE' });
   const listed = JSON.parse(`[${(await temporal('workflow', 'list', '--query', `CvmProvider='cudo' AND CvmName='${vmId}'`, '--output', 'jsonl')).trim().split('\n').filter(Boolean).join(',')}]`) as Array<{ execution: { workflowId: string; runId: string } }>;
   expect(listed.map((l) => l.execution)).toEqual([{ workflowId, runId: a.runId }]);
 
@@ -125,8 +107,8 @@ test('every workflow starts with the temporal CLI by type name and JSON; a repea
   ];
   for (const [type, id, input] of starts) {
     await cliStart(type, id, input);
-    await expect(t.client.workflow.getHandle(id).result()).resolves.toBeDefined();
+    await expect(ctx.t.client.workflow.getHandle(id).result()).resolves.toBeDefined();
   }
   await cliStart('teardownCvm', teardownWorkflowId('cudo', vmId), { provider: 'cudo', cvmId: vmId, pollInterval: '200ms' });
-  expect(await t.client.workflow.getHandle(teardownWorkflowId('cudo', vmId)).result()).toMatchObject({ outcome: 'deleted' });
+  expect(await ctx.t.client.workflow.getHandle(teardownWorkflowId('cudo', vmId)).result()).toMatchObject({ outcome: 'deleted' });
 });

@@ -1,42 +1,25 @@
 // The fleet workflows on the dev server against the sandboxes: reconcileFleet (expired lease, orphans,
 // a CVM cvmflow did not create, a record whose CVM is gone), collectCvmStatistics, reattestCvms.
-import type { Worker } from '@temporalio/worker';
 import { createFleetActivities } from '../../../src/activities/fleet';
 import { CvmflowClient } from '../../../src/client';
 import { cvmflowMetadata } from '../../../src/client/contract/cudo';
 import type { CollectCvmStatisticsResult, ReattestCvmsResult, ReconcileFleetResult } from '../../../src/client/contract/fleet';
 import { lifecycleWorkflowId, teardownWorkflowId } from '../../../src/client/contract/workflow-ids';
 import { recordHistory } from '../../support/histories';
-import { startLifecycleEnv, type LifecycleEnv } from '../../support/lifecycle';
-import { connectTestTemporal, createTestWorker, unique, type TestTemporal } from '../../support/temporal';
+import { useLifecycleWorker } from '../../support/lifecycle';
+import { unique } from '../../support/temporal';
 
-let t: TestTemporal;
-let env: LifecycleEnv;
-let worker: Worker;
-let taskQueue: string;
-let running: Promise<void>;
+const ctx = useLifecycleWorker('fleet', 50, (t) => createFleetActivities({ temporalClient: t.client }));
 let cvmflow: CvmflowClient;
-
-beforeAll(async () => {
-  t = await connectTestTemporal();
-  env = await startLifecycleEnv(50);
-  taskQueue = unique('fleet');
-  worker = await createTestWorker(t, { taskQueue, activities: { ...env.activities, ...createFleetActivities({ temporalClient: t.client }) } });
-  running = worker.run();
-  cvmflow = new CvmflowClient(t.client, { taskQueue });
-});
-afterAll(async () => {
-  worker.shutdown();
-  await running;
-  await env.close();
-  await t.close();
+beforeAll(() => {
+  cvmflow = new CvmflowClient(ctx.t.client, { taskQueue: ctx.taskQueue });
 });
 
 const vmIdOf = (prefix: string) => unique(prefix).toLowerCase();
 const vmSpec = (vmId: string, extra: object = {}) => ({ vmId, dataCenterId: 'gb-bournemouth-1', machineType: 'epyc-milan', bootDiskImageId: 'ubuntu-2204', vcpus: 2, memoryGib: 4, pollInterval: '200ms', activeDeadline: '60s', providerCallTimeout: '10s', ...extra });
 const rawVm = (vmId: string, metadata: Record<string, string>) => ({ vmId, dataCenterId: 'gb-bournemouth-1', machineType: 'epyc-milan', bootDiskImageId: 'ubuntu-2204', vcpus: 2, memoryGib: 4, metadata });
 const liveVm = (id: string) => {
-  const vm = env.sandboxes.cudo.sandbox.vm(id);
+  const vm = ctx.env.sandboxes.cudo.sandbox.vm(id);
   return vm && vm.state !== 'DELETED' ? vm : undefined;
 };
 const past = '2001-01-01T00:00:00Z';
@@ -63,17 +46,17 @@ test('reconcileFleet: tears down an expired lease, reports orphans and missing C
   await cvmflow.startCreateCudoVm(vmSpec(expired, { metadata: { 'cvmflow-expires-at': past } })).then((s) => s.result());
   // created by someone else, even with an expired-looking lease: never touched
   const theirs = vmIdOf('theirs');
-  await env.activities.cudoCreateVm(rawVm(theirs, { owner: 'someone-else', 'cvmflow-expires-at': past }));
+  await ctx.env.activities.cudoCreateVm(rawVm(theirs, { owner: 'someone-else', 'cvmflow-expires-at': past }));
   // marked as cvmflow's, but no record in Temporal: an orphan, reported
   const orphan = vmIdOf('orphan');
-  await env.activities.cudoCreateVm(rawVm(orphan, cvmflowMetadata(lifecycleWorkflowId('cudo', orphan))));
+  await ctx.env.activities.cudoCreateVm(rawVm(orphan, cvmflowMetadata(lifecycleWorkflowId('cudo', orphan))));
   // a Prism CVM nobody told cvmflow about
   const prismName = unique('stray').toLowerCase();
-  await env.activities.prismCreateCvm({ name: prismName, provider: 'ultraviolet', vcpu: 2, ccPlatform: 'sev-snp', reuseExisting: true });
+  await ctx.env.activities.prismCreateCvm({ name: prismName, provider: 'ultraviolet', vcpu: 2, ccPlatform: 'sev-snp', reuseExisting: true });
   // cvmflow's record says it exists, but it was deleted behind cvmflow's back
   const gone = vmIdOf('gone');
   await cvmflow.startCreateCudoVm(vmSpec(gone)).then((s) => s.result());
-  await env.activities.cudoTerminateVm({ id: gone });
+  await ctx.env.activities.cudoTerminateVm({ id: gone });
   await until('out-of-band delete', () => !liveVm(gone));
   await visible([lifecycleWorkflowId('cudo', expired), lifecycleWorkflowId('cudo', gone)]);
 
@@ -90,14 +73,14 @@ test('reconcileFleet: tears down an expired lease, reports orphans and missing C
   );
   expect(result.orphans.map((o) => o.key)).not.toContain(expired);
   expect(result.missing).toEqual(expect.arrayContaining([expect.objectContaining({ provider: 'cudo', key: gone, workflowId: lifecycleWorkflowId('cudo', gone) })]));
-  await recordHistory(t.client, run.workflowId, 'reconcileFleet', 'expired-orphans-missing');
+  await recordHistory(ctx.t.client, run.workflowId, 'reconcileFleet', 'expired-orphans-missing');
 
-  const teardown = await t.client.workflow.getHandle(teardownWorkflowId('cudo', expired)).result();
+  const teardown = await ctx.t.client.workflow.getHandle(teardownWorkflowId('cudo', expired)).result();
   expect(teardown).toMatchObject({ outcome: 'deleted', cvmId: expired });
   expect(liveVm(expired)).toBeUndefined();
   expect(liveVm(theirs)?.metadata).toEqual({ owner: 'someone-else', 'cvmflow-expires-at': past });
   expect(liveVm(orphan)).toBeDefined();
-  expect(env.sandboxes.prism.sandbox.cvms().filter((c) => c.name === prismName && c.status !== 'Inactive')).toHaveLength(1);
+  expect(ctx.env.sandboxes.prism.sandbox.cvms().filter((c) => c.name === prismName && c.status !== 'Inactive')).toHaveLength(1);
 
   // A second run finds nothing more to tear down.
   const again = (await (await cvmflow.startReconcileFleet({ providers: ['cudo'], providerCallTimeout: '10s' }, { workflowId: unique('reconcile') })).result()) as ReconcileFleetResult;
@@ -109,7 +92,7 @@ test('reconcileFleet: a Phala lease (ttl) whose teardown was terminated is torn 
   const created = await cvmflow.startProvisionPhalaCvm({ name, composeFile: 'services: {}\n', ttl: '1m', pollInterval: '200ms', runningDeadline: '60s', providerCallTimeout: '10s' }).then((s) => s.result());
   const soon = new Date(Date.now() + 1500).toISOString();
   await cvmflow.extendTeardown('phala', name, soon);
-  await t.client.workflow.getHandle(created.teardown!.workflowId).terminate('test: the teardown died');
+  await ctx.t.client.workflow.getHandle(created.teardown!.workflowId).terminate('test: the teardown died');
   await until('lease expired and visible', async () => {
     if (Date.now() < Date.parse(soon)) return false;
     const [td] = await cvmflow.list({ types: ['teardownCvm'], provider: 'phala', name });
@@ -118,8 +101,8 @@ test('reconcileFleet: a Phala lease (ttl) whose teardown was terminated is torn 
   await visible([lifecycleWorkflowId('phala', name)]);
   const result = (await (await cvmflow.startReconcileFleet({ providers: ['phala'], teardownPollInterval: '200ms', gracefulTimeout: '5s', providerCallTimeout: '10s' }, { workflowId: unique('reconcile') })).result()) as ReconcileFleetResult;
   expect(result.expired).toEqual([expect.objectContaining({ provider: 'phala', key: name, cvmId: created.cvmId, leaseExpiredAt: new Date(soon).toISOString(), action: 'teardown-started' })]);
-  expect(await t.client.workflow.getHandle(teardownWorkflowId('phala', name)).result()).toMatchObject({ outcome: 'deleted' });
-  expect(env.sandboxes.phala.sandbox.cvms().filter((c) => c.name === name)).toHaveLength(0);
+  expect(await ctx.t.client.workflow.getHandle(teardownWorkflowId('phala', name)).result()).toMatchObject({ outcome: 'deleted' });
+  expect(ctx.env.sandboxes.phala.sandbox.cvms().filter((c) => c.name === name)).toHaveLength(0);
 });
 
 test('reconcileFleet: a lease whose teardown is running is left to it; teardownExpired=false only reports', async () => {
@@ -147,7 +130,7 @@ test('collectCvmStatistics: Prism statistics and CUDO monitor data of running CV
   const result = (await run.result()) as CollectCvmStatisticsResult;
   expect(result.providers).toMatchObject({ prism: { skipped: null }, cudo: { skipped: null } });
   expect(result.cvms).toEqual(expect.arrayContaining([expect.objectContaining({ provider: 'cudo', cvmId: vmId, error: null }), expect.objectContaining({ provider: 'prism', name, error: null })]));
-  await recordHistory(t.client, run.workflowId, 'collectCvmStatistics', 'prism-and-cudo');
+  await recordHistory(ctx.t.client, run.workflowId, 'collectCvmStatistics', 'prism-and-cudo');
 });
 
 test('reattestCvms: a changed verdict is reported and, when configured, torn down', async () => {
@@ -157,12 +140,12 @@ test('reattestCvms: a changed verdict is reported and, when configured, torn dow
   const first = (await (await cvmflow.startReattestCvms({ providerCallTimeout: '10s' }, { workflowId: unique('reattest') })).result()) as ReattestCvmsResult;
   expect(first.cvms.find((c) => c.name === name)).toMatchObject({ managed: true, previouslyVerified: true, verified: true, changed: false });
 
-  await env.sandboxes.prism.sandbox.tamperEvidence(created.cvmId);
+  await ctx.env.sandboxes.prism.sandbox.tamperEvidence(created.cvmId);
   const run = await cvmflow.startReattestCvms({ providerCallTimeout: '10s', teardownOnChange: true }, { workflowId: unique('reattest') });
   const second = (await run.result()) as ReattestCvmsResult;
   const mine = second.cvms.find((c) => c.name === name)!;
   expect(mine).toMatchObject({ managed: true, verified: false, changed: true, teardownWorkflowId: teardownWorkflowId('prism', name) });
   expect(mine.failures).toContain('snp.signature');
-  await recordHistory(t.client, run.workflowId, 'reattestCvms', 'changed-verdict-teardown');
-  expect(await t.client.workflow.getHandle(teardownWorkflowId('prism', name)).result()).toMatchObject({ outcome: 'deleted' });
+  await recordHistory(ctx.t.client, run.workflowId, 'reattestCvms', 'changed-verdict-teardown');
+  expect(await ctx.t.client.workflow.getHandle(teardownWorkflowId('prism', name)).result()).toMatchObject({ outcome: 'deleted' });
 });
