@@ -20,6 +20,7 @@ export default tseslint.config(
   },
   {
     // Workflow code is replayed: no I/O, no Node built-ins, no clocks or randomness from outside the sandbox.
+    // What workflows share with the rest (names, schemas, messages, failure types, provider rules) is src/contract.
     files: ['src/workflows/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
@@ -34,7 +35,7 @@ export default tseslint.config(
           ],
           patterns: [
             { group: ['**/activities', '**/activities/*'], allowTypeImports: true, message: 'Import activities as types only (proxyActivities).' },
-            { group: ['**/providers/**', '**/sandbox/**', '**/worker/**'], allowTypeImports: true, message: 'Workflows must not import I/O layers.' },
+            { group: ['**/providers/**', '**/sandbox/**', '**/worker/**', '**/client', '**/client/**', '**/dev/**'], allowTypeImports: true, message: 'Workflows must not import I/O layers; what they share with them belongs in src/contract.' },
           ],
         },
       ],

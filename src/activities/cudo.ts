@@ -10,8 +10,9 @@ import { z } from 'zod';
 import type { CudoClient } from '../providers/cudo/client';
 import { ProviderError } from '../providers/http/errors';
 import * as s from '../providers/cudo/schemas';
-import { classifyCudoGone, classifyCudoVm, type CudoVmClassification } from '../providers/cudo/states';
+import { classifyCudoGone, classifyCudoVm, type CudoVmClassification } from '../contract/rules/cudo';
 import { callProvider } from './provider-failure';
+import { FailureTypes } from '../contract/failures';
 
 const empty = z.object({}).optional().default({});
 
@@ -73,11 +74,11 @@ export function createCudoActivities(client: CudoClient, options: CudoActivityOp
       return callProvider('cudoCreateVm', cudoCreateVmInput, input, async ({ passwordRef, ...i }, signal) => {
         let password: string | undefined;
         if (passwordRef !== undefined) {
-          if (!options.resolveSecret) throw ApplicationFailure.create({ message: 'cudoCreateVm: passwordRef given but this worker has no secret resolver', type: 'InvalidActivityInput', nonRetryable: true });
+          if (!options.resolveSecret) throw ApplicationFailure.create({ message: 'cudoCreateVm: passwordRef given but this worker has no secret resolver', type: FailureTypes.InvalidActivityInput, nonRetryable: true });
           try {
             password = await options.resolveSecret(passwordRef);
           } catch {
-            throw ApplicationFailure.create({ message: `cudoCreateVm: secret ${passwordRef} could not be resolved`, type: 'SecretUnavailable', nonRetryable: true });
+            throw ApplicationFailure.create({ message: `cudoCreateVm: secret ${passwordRef} could not be resolved`, type: FailureTypes.SecretUnavailable, nonRetryable: true });
           }
         }
         try {

@@ -4,9 +4,10 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
-import type { CvmflowWorkflowRecord } from '../client/contract/fleet';
+import type { CvmflowWorkflowRecord } from '../contract/fleet';
 import { workflowRecord } from '../client/workflow-record';
 import { invalidInputFailure } from './provider-failure';
+import { FailureTypes } from '../contract/failures';
 
 export interface FleetActivityDependencies {
   /** A Temporal client on the worker's namespace; default: the worker's own (`Context.current().client`). */
@@ -32,7 +33,7 @@ export function createFleetActivities(deps: FleetActivityDependencies) {
         try {
           client = Context.current().client;
         } catch {
-          throw ApplicationFailure.create({ message: 'listCvmflowWorkflows: no Temporal client for visibility queries on this worker', type: 'TemporalClientNotConfigured', nonRetryable: true });
+          throw ApplicationFailure.create({ message: 'listCvmflowWorkflows: no Temporal client for visibility queries on this worker', type: FailureTypes.TemporalClientNotConfigured, nonRetryable: true });
         }
       }
       const out: CvmflowWorkflowRecord[] = [];

@@ -15,6 +15,7 @@ import { createLifecycleActivities, type LifecycleActivityDependencies } from '.
 import { createPhalaActivities } from './phala';
 import { createPrismActivities } from './prism';
 import { createWorkerInfoActivities, type WorkerInfo } from './worker-info';
+import { FailureTypes } from '../contract/failures';
 
 export interface ActivityDependencies {
   workerInfo: Omit<WorkerInfo, 'pid'>;
@@ -33,7 +34,7 @@ function notConfigured<T>(provider: string, endpoints: readonly EndpointDef[]): 
   const fail = (activity: string) => async () => {
     throw ApplicationFailure.create({
       message: `${activity}: provider ${provider} is not configured on this worker (set its API URL and token, or CVMFLOW_SANDBOX=auto)`,
-      type: 'ProviderNotConfigured',
+      type: FailureTypes.ProviderNotConfigured,
       nonRetryable: true,
     });
   };

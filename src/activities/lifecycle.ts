@@ -3,18 +3,20 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { EnvVarRefSchema, ProviderSchema, type Provider } from '../client/contract/common';
+import { EnvVarRefSchema, ProviderSchema, type Provider } from '../contract/common';
 import { gatherCollateral, type CollateralOptions } from '../attestation/collateral';
 import { verifyEvidence } from '../attestation';
 import type { CudoClient } from '../providers/cudo/client';
-import { classifyCudoGone, classifyCudoVm } from '../providers/cudo/states';
+import { classifyCudoGone, classifyCudoVm } from '../contract/rules/cudo';
 import { isProviderError } from '../providers/http/errors';
 import type { PhalaClient } from '../providers/phala/client';
 import { encryptEnvForApp } from '../providers/phala/encrypt-env';
 import { summarizeCvm } from '../providers/phala/states';
+import { HEX32_PATTERN } from '../contract/rules/phala';
 import type { PrismClient } from '../providers/prism/client';
-import { prismLifecycle } from '../providers/prism/states';
+import { prismLifecycle } from '../contract/rules/prism';
 import { activitySignal, callProvider, invalidInputFailure, providerFailure } from './provider-failure';
+import { FailureTypes } from '../contract/failures';
 
 export type CvmStateClass = 'running' | 'stopped' | 'gone' | 'failed' | 'transitional' | 'unknown';
 
@@ -53,7 +55,7 @@ export interface LifecycleActivityDependencies {
 }
 
 function missing(provider: string): ApplicationFailure {
-  return ApplicationFailure.create({ message: `provider ${provider} is not configured on this worker`, type: 'ProviderNotConfigured', nonRetryable: true });
+  return ApplicationFailure.create({ message: `provider ${provider} is not configured on this worker`, type: FailureTypes.ProviderNotConfigured, nonRetryable: true });
 }
 
 async function observe(deps: LifecycleActivityDependencies, provider: Provider, cvmId: string, signal: AbortSignal): Promise<CvmObservation> {
@@ -157,9 +159,9 @@ export function createLifecycleActivities(deps: LifecycleActivityDependencies) {
 
     /** Resolves the env references on the worker and encrypts them to the CVM's key: only ciphertext leaves. */
     async phalaEncryptEnv(input: { publicKey: string; env: Array<z.input<typeof EnvVarRefSchema>> }): Promise<{ encryptedEnv: string; envKeys: string[] }> {
-      const schema = z.object({ publicKey: z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, 'expected a 32-byte X25519 public key in hex'), env: z.array(EnvVarRefSchema).min(1) });
+      const schema = z.object({ publicKey: z.string().regex(HEX32_PATTERN, 'expected a 32-byte X25519 public key in hex'), env: z.array(EnvVarRefSchema).min(1) });
       return callProvider('phalaEncryptEnv', schema, input, async (i) => {
-        if (!deps.resolveSecret) throw ApplicationFailure.create({ message: 'phalaEncryptEnv: this worker has no secret resolver', type: 'SecretUnavailable', nonRetryable: true });
+        if (!deps.resolveSecret) throw ApplicationFailure.create({ message: 'phalaEncryptEnv: this worker has no secret resolver', type: FailureTypes.SecretUnavailable, nonRetryable: true });
         const env = [];
         for (const e of i.env) env.push({ key: e.key, value: await deps.resolveSecret(e.secretRef) });
         return encryptEnvForApp(i.publicKey.replace(/^0x/, ''), env);

@@ -7,8 +7,10 @@ import { isProviderError, ProviderError } from '../providers/http/errors';
 import type { PhalaClient } from '../providers/phala/client';
 import { CVM_REF_MESSAGE, CvmRefShape, hasCvmRef, type CvmRefObject } from '../providers/phala/identifiers';
 import { CommitCvmRequestSchema, KMS_TYPES, ComposeFileSchema, type PhalaCvmState, type PhalaKmsInfo } from '../providers/phala/schemas';
-import { classifyPhalaStatus, statusMatches, summarizeCvm, type PhalaCvmSummary, type PhalaPhase } from '../providers/phala/states';
+import { summarizeCvm, type PhalaCvmSummary } from '../providers/phala/states';
+import { classifyPhalaStatus, statusMatches, type PhalaPhase } from '../contract/rules/phala';
 import { callProvider, heartbeat } from './provider-failure';
+import { FailureTypes } from '../contract/failures';
 
 const RefInput = z.object(CvmRefShape).refine(hasCvmRef, { message: CVM_REF_MESSAGE });
 type RefInputT = z.infer<typeof RefInput>;
@@ -125,7 +127,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
 function failedState(target: string, state: Pick<PhalaCvmState, 'status' | 'boot_error' | 'name'>): ApplicationFailure {
   const details: PhalaCvmFailedDetails = { target, status: state.status, bootError: state.boot_error ?? null, name: state.name ?? null };
   return ApplicationFailure.create({
-    type: 'PhalaCvmFailed',
+    type: FailureTypes.PhalaCvmFailed,
     message: `CVM ${state.name ?? ''} reached ${state.status} while waiting for ${target}${state.boot_error ? `: ${state.boot_error}` : ''}`.replace('  ', ' '),
     nonRetryable: true,
     details: [details],
@@ -271,7 +273,7 @@ export function createPhalaActivities(client: PhalaClient) {
           if (signal.aborted) throw new ProviderError({ kind: 'cancelled', provider: 'phala', endpoint: 'GET /cvms/{id}/state', message: 'watch cancelled' });
           hb.reconnects += 1;
           if (hb.reconnects > i.maxReconnects) {
-            throw ApplicationFailure.create({ type: 'PhalaWatchInterrupted', message: `the state stream dropped ${hb.reconnects} times; retry resumes the wait`, nonRetryable: false, details: [{ ...hb }] });
+            throw ApplicationFailure.create({ type: FailureTypes.PhalaWatchInterrupted, message: `the state stream dropped ${hb.reconnects} times; retry resumes the wait`, nonRetryable: false, details: [{ ...hb }] });
           }
           heartbeat({ ...hb });
           await sleep(i.reconnectDelayMs, signal);

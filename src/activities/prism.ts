@@ -15,7 +15,7 @@ import {
   type PrismProvider,
   type PrismAgentLogLevel,
 } from '../providers/prism/schemas';
-import { prismLifecycle, type PrismLifecycle } from '../providers/prism/states';
+import { prismLifecycle, type PrismLifecycle } from '../contract/rules/prism';
 import { callProvider } from './provider-failure';
 
 export interface PrismCvmView {

@@ -4,6 +4,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { isProviderError, ProviderError } from '../providers/http/errors';
+import { FailureTypes } from '../contract/failures';
 
 /** Secret-free facts about a provider failure, carried as the failure's details (workflows read them). */
 export interface ProviderFailureDetails {
@@ -38,7 +39,7 @@ export function providerFailure(err: ProviderError): ApplicationFailure {
 /** A bad activity input is the caller's bug: fail at once, naming the fields. */
 export function invalidInputFailure(activity: string, error: z.ZodError): ApplicationFailure {
   const fields = error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
-  return ApplicationFailure.create({ message: `${activity}: invalid input: ${fields}`, type: 'InvalidActivityInput', nonRetryable: true });
+  return ApplicationFailure.create({ message: `${activity}: invalid input: ${fields}`, type: FailureTypes.InvalidActivityInput, nonRetryable: true });
 }
 
 /** Validates input, calls the provider with the activity's cancellation signal, and converts errors. */

@@ -6,7 +6,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { defaultWorkflowSource } from '../worker/worker';
 import { pingCvmflow } from '../workflows';
-import { DEFAULT_NAMESPACE } from '../client/contract/defaults';
+import { DEFAULT_NAMESPACE } from '../contract/defaults';
 
 export interface TrivialWorkflowsResult {
   workflowsPerSecond: number;

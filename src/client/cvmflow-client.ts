@@ -4,9 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowExecutionInfo, type WorkflowHandle } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { z } from 'zod';
-import { describeIssues, type Provider } from './contract/common';
-import { CreateCudoVmInputSchema, type CreateCudoVmInput, type CreateCudoVmResult } from './contract/cudo';
-import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from './contract/defaults';
+import { describeIssues, type Provider } from '../contract/common';
+import { CreateCudoVmInputSchema, type CreateCudoVmInput, type CreateCudoVmResult } from '../contract/cudo';
+import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from '../contract/defaults';
 import {
   CollectCvmStatisticsInputSchema,
   ReattestCvmsInputSchema,
@@ -18,15 +18,15 @@ import {
   type ReattestCvmsResult,
   type ReconcileFleetInput,
   type ReconcileFleetResult,
-} from './contract/fleet';
-import { OperateCvmInputSchema, type OperateCvmInput, type OperateCvmResult } from './contract/operate';
-import { ProvisionPhalaCvmInputSchema, submitOnChainTransactionUpdate, SubmitOnChainTransactionSchema, type ProvisionPhalaCvmInput, type ProvisionPhalaCvmResult, type SubmitOnChainTransaction } from './contract/phala';
-import { CreateAttestedPrismCvmInputSchema, type CreateAttestedPrismCvmInput, type CreateAttestedPrismCvmResult } from './contract/prism';
-import { CvmId, CvmName, CvmProvider, CvmStatus } from './contract/search-attributes';
-import { statusQuery, type CvmWorkflowStatus } from './contract/status';
-import { cancelTeardownSignal, CancelTeardownSchema, ExtendTeardownSchema, extendTeardownUpdate, TeardownCvmInputSchema, type TeardownCvmInput, type TeardownCvmResult } from './contract/teardown';
+} from '../contract/fleet';
+import { OperateCvmInputSchema, type OperateCvmInput, type OperateCvmResult } from '../contract/operate';
+import { ProvisionPhalaCvmInputSchema, submitOnChainTransactionUpdate, SubmitOnChainTransactionSchema, type ProvisionPhalaCvmInput, type ProvisionPhalaCvmResult, type SubmitOnChainTransaction } from '../contract/phala';
+import { CreateAttestedPrismCvmInputSchema, type CreateAttestedPrismCvmInput, type CreateAttestedPrismCvmResult } from '../contract/prism';
+import { CvmId, CvmName, CvmProvider, CvmStatus } from '../contract/search-attributes';
+import { statusQuery, type CvmWorkflowStatus } from '../contract/status';
+import { cancelTeardownSignal, CancelTeardownSchema, ExtendTeardownSchema, extendTeardownUpdate, TeardownCvmInputSchema, type TeardownCvmInput, type TeardownCvmResult } from '../contract/teardown';
 import { workflowRecord } from './workflow-record';
-import { LIFECYCLE_TYPES, lifecycleWorkflowId, operateWorkflowId, scheduleWorkflowId, teardownWorkflowId, WORKFLOW_TYPES } from './contract/workflow-ids';
+import { LIFECYCLE_TYPES, lifecycleWorkflowId, operateWorkflowId, scheduleWorkflowId, teardownWorkflowId, WORKFLOW_TYPES } from '../contract/workflow-ids';
 
 /** A bad input, found before anything reached Temporal. `issues` are "field: message" texts. */
 export class CvmflowInputError extends Error {

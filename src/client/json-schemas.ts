@@ -1,12 +1,12 @@
 // JSON Schemas of every workflow input and output, generated from the shared zod schemas. Written to
 // schemas/*.json by scripts/gen-schemas.cjs; a unit test fails when the committed files drift.
 import { z } from 'zod';
-import { CreateCudoVmInputSchema, CreateCudoVmResultSchema } from './contract/cudo';
-import { CollectCvmStatisticsInputSchema, CollectCvmStatisticsResultSchema, ReattestCvmsInputSchema, ReattestCvmsResultSchema, ReconcileFleetInputSchema, ReconcileFleetResultSchema } from './contract/fleet';
-import { OperateCvmInputSchema, OperateCvmResultSchema } from './contract/operate';
-import { ProvisionPhalaCvmInputSchema, ProvisionPhalaCvmResultSchema, SubmitOnChainTransactionSchema } from './contract/phala';
-import { CreateAttestedPrismCvmInputSchema, CreateAttestedPrismCvmResultSchema } from './contract/prism';
-import { ExtendTeardownSchema, TeardownCvmInputSchema, TeardownCvmResultSchema } from './contract/teardown';
+import { CreateCudoVmInputSchema, CreateCudoVmResultSchema } from '../contract/cudo';
+import { CollectCvmStatisticsInputSchema, CollectCvmStatisticsResultSchema, ReattestCvmsInputSchema, ReattestCvmsResultSchema, ReconcileFleetInputSchema, ReconcileFleetResultSchema } from '../contract/fleet';
+import { OperateCvmInputSchema, OperateCvmResultSchema } from '../contract/operate';
+import { ProvisionPhalaCvmInputSchema, ProvisionPhalaCvmResultSchema, SubmitOnChainTransactionSchema } from '../contract/phala';
+import { CreateAttestedPrismCvmInputSchema, CreateAttestedPrismCvmResultSchema } from '../contract/prism';
+import { ExtendTeardownSchema, TeardownCvmInputSchema, TeardownCvmResultSchema } from '../contract/teardown';
 import { ScheduleConfigSchema } from './schedules';
 
 type Io = 'input' | 'output';

@@ -4,10 +4,10 @@ import { createHash } from 'node:crypto';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription } from '@temporalio/client';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { describeIssues, DurationSchema } from './contract/common';
-import { DEFAULT_TASK_QUEUE } from './contract/defaults';
-import { CollectCvmStatisticsInputSchema, FLEET_WORKFLOW_TYPES, ReattestCvmsInputSchema, ReconcileFleetInputSchema } from './contract/fleet';
-import { scheduleWorkflowId } from './contract/workflow-ids';
+import { describeIssues, DurationSchema } from '../contract/common';
+import { DEFAULT_TASK_QUEUE } from '../contract/defaults';
+import { CollectCvmStatisticsInputSchema, FLEET_WORKFLOW_TYPES, ReattestCvmsInputSchema, ReconcileFleetInputSchema } from '../contract/fleet';
+import { scheduleWorkflowId } from '../contract/workflow-ids';
 
 export const OVERLAP_POLICIES = ['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all'] as const;
 

@@ -1,8 +1,8 @@
 // A workflow execution from Temporal visibility as a plain record (ids, status, cvmflow's search attributes),
 // shared by the client library's `list` and the fleet workflows' visibility activity.
 import type { WorkflowExecutionInfo } from '@temporalio/client';
-import type { CvmflowWorkflowRecord } from './contract/fleet';
-import { CvmId, CvmName, CvmProvider, CvmStep, CvmTeardownAt } from './contract/search-attributes';
+import type { CvmflowWorkflowRecord } from '../contract/fleet';
+import { CvmId, CvmName, CvmProvider, CvmStep, CvmTeardownAt } from '../contract/search-attributes';
 
 export function workflowRecord(w: Omit<WorkflowExecutionInfo, 'raw'>): CvmflowWorkflowRecord {
   const sa = w.typedSearchAttributes;

@@ -1,5 +1,5 @@
 // Starts the provider simulators for the providers that have no real credentials configured.
-import type { Provider } from '../client/contract/common';
+import type { Provider } from '../contract/common';
 import { SandboxClock } from './http/clock';
 import { createCudoSandbox, type CudoSandbox } from './cudo';
 import { createPhalaSandbox, type PhalaSandbox } from './phala';

@@ -2,7 +2,7 @@
 // Secrets may come from `<NAME>_FILE`; their values are never echoed in errors or logs.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { DEFAULT_DEV_SERVER_PORT, DEFAULT_DEV_UI_PORT, DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from '../client/contract/defaults';
+import { DEFAULT_DEV_SERVER_PORT, DEFAULT_DEV_UI_PORT, DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from '../contract/defaults';
 import { parseDurationMs } from '../common/duration';
 
 /** Variables whose values are secret: never printed, redacted from logs. */

@@ -3,7 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
-import { searchAttributeRegistrations } from '../client/contract/search-attributes';
+import { searchAttributeRegistrations } from '../contract/search-attributes';
 
 export interface DevServerOptions {
   cli: string;

@@ -1,7 +1,7 @@
 // Builds one client per provider from config: the real API when a URL and token are configured, the
 // sandbox when not (CVMFLOW_SANDBOX=auto), or none (disabled). Nothing here knows which one it talks to.
 import type { Logger as PinoLogger } from 'pino';
-import type { Provider } from '../client/contract/common';
+import type { Provider } from '../contract/common';
 import { CudoClient } from '../providers/cudo/client';
 import type { ResponseLog } from '../providers/http/core';
 import { PhalaClient } from '../providers/phala/client';

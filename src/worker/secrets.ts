@@ -3,12 +3,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { SecretRefSchema } from '../client/contract/common';
+import { SecretRefSchema } from '../contract/common';
+import { FailureTypes } from '../contract/failures';
 
 export type SecretResolver = (ref: string) => Promise<string>;
 
 function unresolvable(ref: string, why: string): ApplicationFailure {
-  return ApplicationFailure.create({ message: `secret ${ref} cannot be resolved: ${why}`, type: 'SecretUnavailable', nonRetryable: true });
+  return ApplicationFailure.create({ message: `secret ${ref} cannot be resolved: ${why}`, type: FailureTypes.SecretUnavailable, nonRetryable: true });
 }
 
 export function createSecretResolver(opts: { env?: NodeJS.ProcessEnv; secretsDir?: string }): SecretResolver {

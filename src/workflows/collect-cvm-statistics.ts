@@ -1,8 +1,8 @@
 // `collectCvmStatistics` (run by a Schedule): Prism heartbeat statistics and CUDO monitor samples of every
 // running CVM, summarised per CVM into the result and logged. One CVM's failure is reported, not fatal.
 import { log } from '@temporalio/workflow';
-import type { Provider } from '../client/contract/common';
-import { CollectCvmStatisticsInputSchema, type CollectCvmStatisticsInput, type CollectCvmStatisticsResult, type CvmStatistics } from '../client/contract/fleet';
+import type { Provider } from '../contract/common';
+import { CollectCvmStatisticsInputSchema, type CollectCvmStatisticsInput, type CollectCvmStatisticsResult, type CvmStatistics } from '../contract/fleet';
 import { FleetProgress, inventory, notConfigured, type InventoryItem } from './support/fleet';
 import { describeFailure, parseWorkflowInput } from './support/input';
 import { providerActivities, type LifecycleActivities } from './support/options';

@@ -2,7 +2,7 @@
 // evidence and attestation policy → verify. An unverified CVM is never reported ready: a failed
 // verification deletes it and fails with every failed check.
 import { ApplicationFailure, sleep } from '@temporalio/workflow';
-import { CreateAttestedPrismCvmInputSchema, type CreateAttestedPrismCvmInput, type CreateAttestedPrismCvmParams, type CreateAttestedPrismCvmResult } from '../client/contract/prism';
+import { CreateAttestedPrismCvmInputSchema, type CreateAttestedPrismCvmInput, type CreateAttestedPrismCvmParams, type CreateAttestedPrismCvmResult } from '../contract/prism';
 import { Compensations } from './support/compensation';
 import { failLifecycle } from './support/failure';
 import { parseWorkflowInput } from './support/input';
@@ -10,6 +10,7 @@ import { heartbeatFor, providerActivities, summarized, summarizedWait, type Life
 
 import { Progress } from './support/progress';
 import { scheduleTeardown } from './support/teardown-child';
+import { FailureTypes } from '../contract/failures';
 
 export async function createAttestedPrismCvm(raw: CreateAttestedPrismCvmInput): Promise<CreateAttestedPrismCvmResult> {
   const input = parseWorkflowInput('createAttestedPrismCvm', CreateAttestedPrismCvmInputSchema, raw);
@@ -46,7 +47,7 @@ export async function createAttestedPrismCvm(raw: CreateAttestedPrismCvmInput): 
         .filter((c) => c.result === 'fail')
         .map((c) => `${c.name}${c.detail ? ` (${c.detail})` : ''}`)
         .join('; ');
-      throw ApplicationFailure.create({ message: `attestation of ${input.name} failed (${verdict.failures.length} check(s)): ${reasons}`, type: 'AttestationFailed', nonRetryable: true, details: [verdict] });
+      throw ApplicationFailure.create({ message: `attestation of ${input.name} failed (${verdict.failures.length} check(s)): ${reasons}`, type: FailureTypes.AttestationFailed, nonRetryable: true, details: [verdict] });
     }
     progress.update({ providerStatus: 'verified' });
 
@@ -82,5 +83,5 @@ async function findByName(acts: LifecycleActivities, input: CreateAttestedPrismC
     if (Date.now() + delay > deadline) break;
     await sleep(delay);
   }
-  throw ApplicationFailure.create({ message: `Prism accepted the create but no CVM named ${input.name} appeared`, type: 'CvmNotFoundAfterCreate', nonRetryable: true });
+  throw ApplicationFailure.create({ message: `Prism accepted the create but no CVM named ${input.name} appeared`, type: FailureTypes.CvmNotFoundAfterCreate, nonRetryable: true });
 }

@@ -1,13 +1,14 @@
 // `createCudoVm`: GET before create (the vmId is ours to choose) → create, reconciled by GET on 409 or a
 // 504 that still created it → ACTIVE; a VM that ends FAILED is terminated and the workflow fails with why.
 import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
-import { CreateCudoVmInputSchema, cvmflowMetadata, type CreateCudoVmInput, type CreateCudoVmParams, type CreateCudoVmResult } from '../client/contract/cudo';
+import { CreateCudoVmInputSchema, cvmflowMetadata, type CreateCudoVmInput, type CreateCudoVmParams, type CreateCudoVmResult } from '../contract/cudo';
 import { Compensations } from './support/compensation';
 import { failLifecycle } from './support/failure';
 import { parseWorkflowInput } from './support/input';
 import { heartbeatFor, providerActivities, summarized, summarizedWait, type LifecycleActivities } from './support/options';
 import { Progress } from './support/progress';
 import { scheduleTeardown } from './support/teardown-child';
+import { FailureTypes } from '../contract/failures';
 
 export async function createCudoVm(raw: CreateCudoVmInput): Promise<CreateCudoVmResult> {
   const input = parseWorkflowInput('createCudoVm', CreateCudoVmInputSchema, raw);
@@ -62,7 +63,7 @@ async function existingVm(acts: LifecycleActivities, input: CreateCudoVmParams, 
   if (o.class === 'gone') return undefined;
   const vm = (await acts.cudoGetVm({ id: input.vmId })).VM as { metadata?: Record<string, string> | null };
   const ours = Object.entries(metadata).every(([k, v]) => vm.metadata?.[k] === v);
-  if (!ours) throw ApplicationFailure.create({ message: `a CUDO VM with id ${input.vmId} already exists and was not created by this workflow; choose another vmId`, type: 'VmIdTaken', nonRetryable: true });
+  if (!ours) throw ApplicationFailure.create({ message: `a CUDO VM with id ${input.vmId} already exists and was not created by this workflow; choose another vmId`, type: FailureTypes.VmIdTaken, nonRetryable: true });
   return o.status;
 }
 

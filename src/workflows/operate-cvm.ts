@@ -1,10 +1,11 @@
 // `operateCvm`: one audited day-2 action (start, stop, shutdown, restart, reboot, resize, replicate),
 // waiting for the state it should end in. Who asked and why is kept in the workflow's memo and result.
 import { ApplicationFailure, upsertMemo } from '@temporalio/workflow';
-import { OperateCvmInputSchema, type OperateCvmInput, type OperateCvmParams, type OperateCvmResult } from '../client/contract/operate';
+import { OperateCvmInputSchema, type OperateCvmInput, type OperateCvmParams, type OperateCvmResult } from '../contract/operate';
 import { parseWorkflowInput } from './support/input';
 import { heartbeatFor, providerActivities, waitingActivities, type LifecycleActivities } from './support/options';
 import { Progress } from './support/progress';
+import { FailureTypes } from '../contract/failures';
 
 type Target = 'running' | 'stopped';
 
@@ -73,5 +74,5 @@ async function request(acts: LifecycleActivities, input: OperateCvmParams): Prom
     }
   }
   // The input schema admits only supported provider/action pairs; this guards a future gap.
-  throw ApplicationFailure.create({ message: `unsupported ${input.provider} action ${input.action}`, type: 'InvalidWorkflowInput', nonRetryable: true });
+  throw ApplicationFailure.create({ message: `unsupported ${input.provider} action ${input.action}`, type: FailureTypes.InvalidWorkflowInput, nonRetryable: true });
 }

@@ -3,7 +3,7 @@
 // commit is idempotent on app_id + compose_hash (a retried commit returns the same CVM), and a name that is
 // already taken stops the workflow before anything is created.
 import { ApplicationFailure, condition, isCancellation, setHandler } from '@temporalio/workflow';
-import { describeIssues } from '../client/contract/common';
+import { describeIssues } from '../contract/common';
 import {
   ProvisionPhalaCvmInputSchema,
   submitOnChainTransactionUpdate,
@@ -12,7 +12,7 @@ import {
   type ProvisionPhalaCvmParams,
   type ProvisionPhalaCvmResult,
   type SubmitOnChainTransaction,
-} from '../client/contract/phala';
+} from '../contract/phala';
 import type { PhalaProvisionCvmResult } from '../activities/phala';
 import { Compensations } from './support/compensation';
 import { failLifecycle } from './support/failure';
@@ -20,6 +20,7 @@ import { describeFailure, parseWorkflowInput } from './support/input';
 import { heartbeatFor, providerActivities, summarized, waitingActivities, type LifecycleActivities } from './support/options';
 import { Progress } from './support/progress';
 import { scheduleTeardown } from './support/teardown-child';
+import { FailureTypes } from '../contract/failures';
 
 const KMS = { phala: 'PHALA', ethereum: 'ETHEREUM', base: 'BASE' } as const;
 
@@ -72,10 +73,10 @@ export async function provisionPhalaCvm(raw: ProvisionPhalaCvmInput): Promise<Pr
       let encrypted: { encryptedEnv: string; envKeys: string[] } | undefined;
       if (input.env.length > 0) {
         progress.step('encrypt-env');
-        if (!pubkey) throw ApplicationFailure.create({ message: 'Phala returned no env encryption public key for this app; with an on-chain KMS pass appEnvEncryptPubkey in submitOnChainTransaction', type: 'PhalaNoEnvPubkey', nonRetryable: true });
+        if (!pubkey) throw ApplicationFailure.create({ message: 'Phala returned no env encryption public key for this app; with an on-chain KMS pass appEnvEncryptPubkey in submitOnChainTransaction', type: FailureTypes.PhalaNoEnvPubkey, nonRetryable: true });
         encrypted = await acts.phalaEncryptEnv.executeWithOptions(summarized(input.providerCallTimeout, `encrypt ${input.env.length} env var(s) to the app key`), [{ publicKey: pubkey, env: input.env }]);
       }
-      if (!appId) throw ApplicationFailure.create({ message: 'no app id: the on-chain registration must name the app (appAddress)', type: 'PhalaNoAppId', nonRetryable: true });
+      if (!appId) throw ApplicationFailure.create({ message: 'no app id: the on-chain registration must name the app (appAddress)', type: FailureTypes.PhalaNoAppId, nonRetryable: true });
 
       progress.step('commit');
       const deployer = tx?.deployerAddress ?? (input.kms.type !== 'phala' ? input.kms.deployerAddress : undefined);
@@ -161,7 +162,7 @@ function registerOnChainUpdate(input: ProvisionPhalaCvmParams, progress: Progres
       if (!arrived) {
         throw ApplicationFailure.create({
           message: `no on-chain registration transaction within ${input.onChainDeadline / 1000}s (submitOnChainTransaction was never called); nothing was created`,
-          type: 'OnChainDeadlineExceeded',
+          type: FailureTypes.OnChainDeadlineExceeded,
           nonRetryable: true,
         });
       }
@@ -177,7 +178,7 @@ function registerOnChainUpdate(input: ProvisionPhalaCvmParams, progress: Progres
 async function ensureNameFree(acts: LifecycleActivities, name: string): Promise<void> {
   const o = await acts.observeCvm({ provider: 'phala', cvmId: name });
   if (o.class !== 'gone') {
-    throw ApplicationFailure.create({ message: `a Phala CVM named ${name} already exists (${o.status}); choose another name or tear that one down`, type: 'CvmNameTaken', nonRetryable: true });
+    throw ApplicationFailure.create({ message: `a Phala CVM named ${name} already exists (${o.status}); choose another name or tear that one down`, type: FailureTypes.CvmNameTaken, nonRetryable: true });
   }
 }
 
@@ -199,10 +200,10 @@ async function waitUntilRunning(acts: LifecycleActivities, input: ProvisionPhala
         return acts.observeCvm({ provider: 'phala', cvmId: ref });
       }
     }
-    throw ApplicationFailure.create({ message: `CVM ${ref} was not running within ${input.runningDeadline / 1000}s`, type: 'CvmNotReadyInTime', nonRetryable: true });
+    throw ApplicationFailure.create({ message: `CVM ${ref} was not running within ${input.runningDeadline / 1000}s`, type: FailureTypes.CvmNotReadyInTime, nonRetryable: true });
   } catch (err) {
     const type = describeFailure(err).type;
-    if (type === 'PhalaCvmFailed' || type === 'CvmNotReadyInTime' || isCancellation(err) || Date.now() >= deadline) throw err;
+    if (type === FailureTypes.PhalaCvmFailed || type === FailureTypes.CvmNotReadyInTime || isCancellation(err) || Date.now() >= deadline) throw err;
     progress.update({ lastError: `state stream unavailable (${describeFailure(err).message}); polling instead` });
     return waitingActivities(Math.max(1_000, deadline - Date.now()), heartbeatFor(30_000)).awaitCvmState({
       provider: 'phala',

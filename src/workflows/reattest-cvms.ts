@@ -3,7 +3,7 @@
 // its baseline verdict is "verified"; one that no longer verifies has changed: it is reported and, when the
 // schedule says `teardownOnChange`, torn down. CVMs cvmflow did not create are verified and reported only.
 import { log } from '@temporalio/workflow';
-import { ReattestCvmsInputSchema, type ReattestCvmsInput, type ReattestCvmsResult } from '../client/contract/fleet';
+import { ReattestCvmsInputSchema, type ReattestCvmsInput, type ReattestCvmsResult } from '../contract/fleet';
 import { FleetProgress, inventory, loadRecords, notConfigured, type InventoryItem } from './support/fleet';
 import { startFleetTeardown } from './support/fleet-teardown';
 import { describeFailure, parseWorkflowInput } from './support/input';

@@ -5,9 +5,9 @@
 //   - reports records whose CVM is gone without a cvmflow teardown.
 // Nothing cvmflow did not create is ever deleted.
 import { log } from '@temporalio/workflow';
-import type { Provider } from '../client/contract/common';
-import { ReconcileFleetInputSchema, type ReconcileFleetInput, type ReconcileFleetResult } from '../client/contract/fleet';
-import { lifecycleWorkflowId, teardownWorkflowId } from '../client/contract/workflow-ids';
+import type { Provider } from '../contract/common';
+import { ReconcileFleetInputSchema, type ReconcileFleetInput, type ReconcileFleetResult } from '../contract/fleet';
+import { lifecycleWorkflowId, teardownWorkflowId } from '../contract/workflow-ids';
 import { FleetProgress, inventory, loadRecords, notConfigured, type InventoryItem, type Records } from './support/fleet';
 import { startFleetTeardown } from './support/fleet-teardown';
 import { parseWorkflowInput } from './support/input';

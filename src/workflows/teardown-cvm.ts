@@ -2,7 +2,7 @@
 // `cancelTeardown`; then graceful stop (bounded) → delete → confirm gone. Tearing down what is already
 // gone succeeds.
 import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { Provider } from '../client/contract/common';
+import type { Provider } from '../contract/common';
 import {
   cancelTeardownSignal,
   CancelTeardownSchema,
@@ -13,12 +13,13 @@ import {
   type TeardownCvmInput,
   type TeardownCvmParams,
   type TeardownCvmResult,
-} from '../client/contract/teardown';
-import { describeIssues } from '../client/contract/common';
+} from '../contract/teardown';
+import { describeIssues } from '../contract/common';
 import type { CvmObservation } from '../activities/lifecycle';
 import { describeFailure, parseWorkflowInput } from './support/input';
 import { heartbeatFor, providerActivities, waitingActivities, type LifecycleActivities } from './support/options';
 import { Progress } from './support/progress';
+import { FailureTypes } from '../contract/failures';
 
 export async function teardownCvm(raw: TeardownCvmInput): Promise<TeardownCvmResult> {
   const input = parseWorkflowInput('teardownCvm', TeardownCvmInputSchema, raw);
@@ -127,6 +128,6 @@ async function deleteCvm(acts: LifecycleActivities, provider: Provider, cvmId: s
     else await acts.cudoTerminateVm({ id: cvmId });
   } catch (err) {
     const f = describeFailure(err);
-    throw ApplicationFailure.create({ message: `deleting ${provider} CVM ${cvmId} failed: ${f.message}`, type: 'TeardownFailed', nonRetryable: true, cause: err as Error });
+    throw ApplicationFailure.create({ message: `deleting ${provider} CVM ${cvmId} failed: ${f.message}`, type: FailureTypes.TeardownFailed, nonRetryable: true, cause: err as Error });
   }
 }

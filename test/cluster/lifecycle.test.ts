@@ -1,7 +1,7 @@
 // The lifecycles on the 2-node PostgreSQL cluster against the sandbox: one run per provider plus a
 // scheduled teardown of each, with node 2 SIGKILLed mid-run. Every workflow completes through node 1,
 // with exactly one CVM per workflow, and none left after the teardowns.
-import { lifecycleWorkflowId, teardownWorkflowId } from '../../src/client/contract/workflow-ids';
+import { lifecycleWorkflowId, teardownWorkflowId } from '../../src/contract/workflow-ids';
 import { startLifecycleEnv, type LifecycleEnv } from '../support/lifecycle';
 import { clusterNodes, connectCluster, createClusterWorker, killOneNode, restartNode, unique, type ClusterTemporal } from './support';
 import { isAlive } from './state';

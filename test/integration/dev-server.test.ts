@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { searchAttributeRegistrations } from '../../src/client/contract/search-attributes';
+import { searchAttributeRegistrations } from '../../src/contract/search-attributes';
 import { freePort, startDevServer } from '../../src/worker/dev-server';
 
 test('an old database gets the missing search attributes at start', async () => {

@@ -14,10 +14,12 @@ const probes: Record<string, { code: string; expect: RegExp | null }> = {
   undici: { code: "import { request } from 'undici';\nexport const x = request;\n", expect: /'undici'.*Not allowed in workflow code/ },
   activityContext: { code: "import { Context } from '@temporalio/activity';\nexport const x = Context;\n", expect: /Not allowed in workflow code/ },
   activityValue: { code: "import { createActivities } from '../activities';\nexport const x = createActivities;\n", expect: /Import activities as types only/ },
+  providerValue: { code: "import { summarizeCvm } from '../providers/phala/states';\nexport const x = summarizeCvm;\n", expect: /must not import I\/O layers.*src\/contract/ },
+  clientValue: { code: "import { CvmflowClient } from '../client';\nexport const x = CvmflowClient;\n", expect: /must not import I\/O layers/ },
   processGlobal: { code: 'export const env = process.env.SECRET;\n', expect: /no-restricted-globals/ },
   floatingPromise: { code: 'async function f(): Promise<void> {}\nexport function g(): void {\n  f();\n}\n', expect: /no-floating-promises/ },
   deterministic: {
-    code: "import { sleep } from '@temporalio/workflow';\nimport type { Activities } from '../activities';\nexport type A = Activities;\nexport async function w(): Promise<void> {\n  await sleep(1);\n}\n",
+    code: "import { sleep } from '@temporalio/workflow';\nimport type { Activities } from '../activities';\nimport { classifyCudoState } from '../contract/rules/cudo';\nimport { FailureTypes } from '../contract/failures';\nexport type A = Activities;\nexport const c = [classifyCudoState, FailureTypes];\nexport async function w(): Promise<void> {\n  await sleep(1);\n}\n",
     expect: null,
   },
 };

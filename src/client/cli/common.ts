@@ -5,8 +5,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { CvmflowClient } from '../cvmflow-client';
-import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from '../contract/defaults';
-import { PROVIDERS, type Provider } from '../contract/common';
+import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from '../../contract/defaults';
+import { PROVIDERS, type Provider } from '../../contract/common';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;

@@ -1,5 +1,5 @@
 // `cvmflow op <action> <provider> <cvm-id>`: one audited day-2 action (operateCvm).
-import { CVM_ACTIONS, OperateCvmInputSchema } from '../contract/operate';
+import { CVM_ACTIONS, OperateCvmInputSchema } from '../../contract/operate';
 import { connect, EXIT, inputFlags, parse, parseProvider, usageError, type GlobalFlags, type Io } from './common';
 import { reportStart, validateOrUsage } from './provision';
 

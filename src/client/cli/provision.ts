@@ -2,10 +2,10 @@
 // validated before anything reaches Temporal; `--wait` follows it to the end.
 import type { z } from 'zod';
 import { CvmflowInputError, validateInput, type CvmflowClient, type Started } from '../cvmflow-client';
-import type { Provider } from '../contract/common';
-import { CreateCudoVmInputSchema } from '../contract/cudo';
-import { ProvisionPhalaCvmInputSchema } from '../contract/phala';
-import { CreateAttestedPrismCvmInputSchema } from '../contract/prism';
+import type { Provider } from '../../contract/common';
+import { CreateCudoVmInputSchema } from '../../contract/cudo';
+import { ProvisionPhalaCvmInputSchema } from '../../contract/phala';
+import { CreateAttestedPrismCvmInputSchema } from '../../contract/prism';
 import { connect, EXIT, inputFlags, parse, parseProvider, printJson, readObjectFile, usageError, type GlobalFlags, type Io } from './common';
 import { follow, reportFollowed } from './status';
 

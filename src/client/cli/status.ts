@@ -2,9 +2,9 @@
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { parseDurationMs } from '../../common/duration';
 import type { CvmflowClient, CvmWorkflowSummary } from '../cvmflow-client';
-import { PROVIDERS, type Provider } from '../contract/common';
-import type { CvmWorkflowStatus } from '../contract/status';
-import { lifecycleWorkflowId } from '../contract/workflow-ids';
+import { PROVIDERS, type Provider } from '../../contract/common';
+import type { CvmWorkflowStatus } from '../../contract/status';
+import { lifecycleWorkflowId } from '../../contract/workflow-ids';
 import { CliError, connect, elapsed, EXIT, firstLine, keyValues, parse, parseProvider, printJson, table, usageError, type GlobalFlags, type Io } from './common';
 
 export const STATUS_USAGE = `usage: cvmflow status <workflow-id | provider name> [--json]

@@ -1,5 +1,5 @@
 // `cvmflow teardown`: now or `--at TIME`; `teardown extend` moves a scheduled teardown; `teardown cancel`.
-import { TeardownCvmInputSchema } from '../contract/teardown';
+import { TeardownCvmInputSchema } from '../../contract/teardown';
 import { teardownKey } from '../cvmflow-client';
 import { connect, EXIT, inputFlags, parse, parseProvider, printJson, usageError, type GlobalFlags, type Io } from './common';
 import { reportStart, validateOrUsage } from './provision';

@@ -4,6 +4,7 @@
 // (monitor counters) stay decimal strings so no precision is lost on their way into Temporal history.
 // Only what we cannot work without is required (CreateVMResponse.id, GetVMResponse.VM.id, ResizeVMResponse.vm, ...).
 import { z } from 'zod';
+import { CUDO_VM_ID_PATTERN } from '../../contract/rules/cudo';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Enums (names in proto order: the index is the wire number protojson also accepts)
@@ -59,8 +60,6 @@ export const SG_PROTOCOLS = ['PROTOCOL_UNKNOWN', 'PROTOCOL_ALL', 'PROTOCOL_TCP',
 export const SG_RULE_TYPES = ['RULE_TYPE_UNKNOWN', 'RULE_TYPE_INBOUND', 'RULE_TYPE_OUTBOUND'] as const;
 export const VROUTER_SIZES = ['VROUTER_INSTANCE_UNKNOWN', 'VROUTER_INSTANCE_SMALL', 'VROUTER_INSTANCE_MEDIUM', 'VROUTER_INSTANCE_LARGE'] as const;
 
-/** `^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`: the client-chosen VM id (also used for image ids here). */
-export const VM_ID_PATTERN = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Lenient scalar building blocks
@@ -358,7 +357,7 @@ export type ListPublicImagesResponse = z.output<typeof listPublicImagesResponse>
 // ---------------------------------------------------------------------------------------------------------------
 // Requests (validated before sending; camelCase on the wire)
 
-const vmIdSchema = z.string().regex(VM_ID_PATTERN, 'must match ^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$ (lowercase letters, digits, -; at most 63)');
+const vmIdSchema = z.string().regex(CUDO_VM_ID_PATTERN, 'must match ^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$ (lowercase letters, digits, -; at most 63)');
 const idSchema = z.string().min(1);
 
 /** `CreateVMBody`. `bootDisk.id` is rejected on purpose: a fixed disk id fails every retry with code 6 (dstack PR #1092). */

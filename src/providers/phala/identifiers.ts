@@ -43,11 +43,6 @@ export function resolveCvmRef(ref: CvmRefObject | string): string {
   throw new Error(`a CVM identifier is required: one of ${CVM_REF_FIELDS.join(', ')}`);
 }
 
-/** RFC 1123-style CVM names as the SDK validates them: 5–63 characters, starts with a letter, no `--`. */
-export function isValidCvmName(name: string): boolean {
-  return /^[a-zA-Z][a-zA-Z0-9-]{3,61}[a-zA-Z0-9]$/.test(name) && !name.includes('--');
-}
-
 /** A 40-hex app id, with or without `0x` / `app_`, in its canonical bare lowercase form; undefined otherwise. */
 export function canonicalAppId(value: string | null | undefined): string | undefined {
   if (!value) return undefined;

@@ -2,7 +2,7 @@
 // shapes of API versions 2025-10-28 (the docs), 2026-01-21 (our pinned default) and 2026-05-22 (hashid ids);
 // requests are loose too (the real API passes extra fields through) but strict about what matters.
 import { z } from 'zod';
-import { isValidCvmName } from './identifiers';
+import { ETH_ADDRESS_PATTERN, HEX32_PATTERN, isValidPhalaCvmName, MAX_COMPOSE_PAYLOAD_BYTES, TX_HASH_PATTERN } from '../../contract/rules/phala';
 
 export const PHALA_API_VERSIONS = ['2025-10-28', '2026-01-21', '2026-05-22'] as const;
 export type PhalaApiVersion = (typeof PHALA_API_VERSIONS)[number];
@@ -11,11 +11,6 @@ export const DEFAULT_PHALA_API_VERSION: PhalaApiVersion = '2026-01-21';
 export const KMS_TYPES = ['PHALA', 'ETHEREUM', 'BASE'] as const;
 export type KmsType = (typeof KMS_TYPES)[number];
 
-/** Compose file plus pre-launch script may not exceed this (SDK `MAX_COMPOSE_PAYLOAD_BYTES`). */
-export const MAX_COMPOSE_PAYLOAD_BYTES = 200 * 1024;
-
-export const TX_HASH_PATTERN = /^0x[0-9a-fA-F]{64}$/;
-export const ADDRESS_PATTERN = /^0x[0-9a-fA-F]{40}$/;
 /** Sentinel the API accepts instead of a tx hash: "check on-chain state only". */
 export const ALREADY_REGISTERED = 'already-registered';
 
@@ -74,7 +69,7 @@ export type PhalaComposeFile = z.infer<typeof ComposeFileSchema>;
 
 export const ProvisionCvmRequestSchema = z
   .looseObject({
-    name: str.refine(isValidCvmName, 'name must be RFC 1123 style: 5-63 characters, start with a letter, letters/digits/dashes, no "--"'),
+    name: str.refine(isValidPhalaCvmName, 'name must be RFC 1123 style: 5-63 characters, start with a letter, letters/digits/dashes, no "--"'),
     compose_file: ComposeFileSchema,
     vcpu: z.number().int().positive().optional(),
     memory: z.number().int().positive().optional(),
@@ -105,12 +100,12 @@ export type ProvisionCvmRequest = z.input<typeof ProvisionCvmRequestSchema>;
 
 export const CommitCvmRequestSchema = z.looseObject({
   app_id: str.min(1),
-  compose_hash: str.regex(/^(0x)?[0-9a-fA-F]{64}$/, 'compose_hash is 32 bytes of hex'),
+  compose_hash: str.regex(HEX32_PATTERN, 'compose_hash is 32 bytes of hex'),
   encrypted_env: str.regex(/^(0x)?([0-9a-fA-F]{2})+$/, 'encrypted_env is hex').optional(),
   env_keys: z.array(str).optional(),
   kms_id: str.optional(),
-  contract_address: str.regex(ADDRESS_PATTERN, 'contract_address is 0x + 40 hex').optional(),
-  deployer_address: str.regex(ADDRESS_PATTERN, 'deployer_address is 0x + 40 hex').optional(),
+  contract_address: str.regex(ETH_ADDRESS_PATTERN, 'contract_address is 0x + 40 hex').optional(),
+  deployer_address: str.regex(ETH_ADDRESS_PATTERN, 'deployer_address is 0x + 40 hex').optional(),
   transaction_hash: z.union([str.regex(TX_HASH_PATTERN, 'transaction_hash is 0x + 64 hex'), z.literal(ALREADY_REGISTERED)]).optional(),
 });
 export type CommitCvmRequest = z.input<typeof CommitCvmRequestSchema>;

@@ -1,45 +1,7 @@
-// Phala CVM status classification and one secret-free summary over every response shape.
-// `status` is a free-form string (provider-notes/phala.md §4.2): the dstack VMM reports running, exited (started,
-// then the process died), stopping, stopped, removing; the API adds starting, restarting, updating, creating…
-// An operation is in flight when `in_progress` (2025-10-28) is true or `progress.target` (2026-01-21) is set.
+// One secret-free summary of a Phala CVM over every response shape; what its status means is the contract's
+// rule (src/contract/rules/phala.ts).
+import { classifyPhalaStatus, type PhalaPhase } from '../../contract/rules/phala';
 import type { PhalaCommitCvmResponse, PhalaCvmDetail, PhalaCvmListItem, PhalaCvmState, PhalaVm } from './schemas';
-
-export type PhalaPhase = 'running' | 'stopped' | 'gone' | 'failed' | 'transitional' | 'unknown';
-
-const FAILED = new Set(['exited', 'failed', 'error', 'boot_failed', 'crashed']);
-const GONE = new Set(['removed', 'deleted', 'terminated']);
-const STOPPED = new Set(['stopped']);
-
-export interface PhaseInput {
-  status: string;
-  inProgress?: boolean | null;
-  bootError?: string | null;
-}
-
-/**
- * running: `running` with no operation in flight; stopped: `stopped` at rest; failed: exited/failed or a
- * boot error; gone: removed/deleted; transitional: anything in flight or ending in -ing; unknown otherwise.
- */
-export function classifyPhalaStatus(input: PhaseInput | string): PhalaPhase {
-  const { status, inProgress, bootError } = typeof input === 'string' ? { status: input, inProgress: false, bootError: null } : input;
-  const s = status.trim().toLowerCase();
-  if (GONE.has(s)) return 'gone';
-  if (FAILED.has(s)) return 'failed';
-  if (bootError && bootError.trim() !== '' && !inProgress) return 'failed';
-  if (inProgress) return 'transitional';
-  if (s === 'running') return 'running';
-  if (STOPPED.has(s)) return 'stopped';
-  if (/ing($|_)/.test(s) || s === 'pending') return 'transitional';
-  return 'unknown';
-}
-
-export function isTerminalFailure(input: PhaseInput | string): boolean {
-  return classifyPhalaStatus(input) === 'failed';
-}
-
-export function statusMatches(status: string, target: string): boolean {
-  return status.trim().toLowerCase() === target.trim().toLowerCase();
-}
 
 /** A secret-free, version-independent view of a CVM, fit for workflow history. */
 export interface PhalaCvmSummary {

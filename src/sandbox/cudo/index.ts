@@ -9,7 +9,8 @@
 import { randomBytes } from 'node:crypto';
 import { endpointLabel, type EndpointDef } from '../../providers/http/endpoint';
 import { cudoEndpoints, type CudoActivityName } from '../../providers/cudo/endpoints';
-import { COMMITMENT_TERMS, SSH_KEY_SOURCES, STORAGE_CLASSES, VM_ID_PATTERN } from '../../providers/cudo/schemas';
+import { COMMITMENT_TERMS, SSH_KEY_SOURCES, STORAGE_CLASSES } from '../../providers/cudo/schemas';
+import { CUDO_VM_ID_PATTERN } from '../../contract/rules/cudo';
 import { SandboxClock, phaseAt, type Phase } from '../http/clock';
 import { SandboxServer, type SandboxRequest, type SandboxResponse } from '../http/server';
 import { defaultCatalog, type SimCatalog, type SimDataCenter, type SimMachineType, type SimSecurityGroup } from './catalog';
@@ -567,7 +568,7 @@ export function createCudoSandbox(opts: CudoSandboxOptions = {}) {
     ] as const) {
       if (!value) invalid(`invalid CreateVMRequest.${name}: value length must be at least 1 runes`);
     }
-    if (!VM_ID_PATTERN.test(vmId)) invalid('invalid CreateVMRequest.VmId: value does not match regex pattern "^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$"');
+    if (!CUDO_VM_ID_PATTERN.test(vmId)) invalid('invalid CreateVMRequest.VmId: value does not match regex pattern "^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$"');
     if (vcpus < 1) invalid('invalid CreateVMRequest.Vcpus: value must be greater than or equal to 1');
     if (memoryGib < 1) invalid('invalid CreateVMRequest.MemoryGib: value must be greater than or equal to 1');
     if (gpus < 0) invalid('invalid CreateVMRequest.Gpus: value must be greater than or equal to 0');
@@ -727,7 +728,7 @@ export function createCudoSandbox(opts: CudoSandboxOptions = {}) {
     const id = req.query.get('id') ?? '';
     if (!vmId) invalid('invalid CreatePrivateVMImageRequest.VmId: value length must be at least 1 runes');
     if (!id) invalid('invalid CreatePrivateVMImageRequest.Id: value length must be at least 1 runes');
-    if (!VM_ID_PATTERN.test(id)) invalid('invalid CreatePrivateVMImageRequest.Id: value does not match regex pattern "^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$"');
+    if (!CUDO_VM_ID_PATTERN.test(id)) invalid('invalid CreatePrivateVMImageRequest.Id: value does not match regex pattern "^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$"');
     const vm = findVm(vmId);
     if (images.has(id) || catalog.publicImages.some((i) => i.id === id)) throw new BadRequest(gatewayError('ALREADY_EXISTS', 'An image with that id already exists'));
     requireState(vm, ['ACTIVE', 'STOPPED'], 'create an image from');

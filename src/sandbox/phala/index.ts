@@ -10,8 +10,8 @@ import { PhalaErrorCodes } from '../../providers/phala/errors';
 import { canonicalAppId, normalizeCvmId } from '../../providers/phala/identifiers';
 import { composeHash } from '../../providers/phala/compose-hash';
 import { decryptEnvVars, ENV_KEY_PATTERN, generateEnvKeyPair } from '../../providers/phala/encrypt-env';
-import { ALREADY_REGISTERED, CommitCvmRequestSchema, PHALA_API_VERSIONS, ProvisionCvmRequestSchema, TX_HASH_PATTERN, WatchQuerySchema, type KmsType } from '../../providers/phala/schemas';
-import { classifyPhalaStatus, statusMatches } from '../../providers/phala/states';
+import { ALREADY_REGISTERED, CommitCvmRequestSchema, PHALA_API_VERSIONS, ProvisionCvmRequestSchema, WatchQuerySchema, type KmsType } from '../../providers/phala/schemas';
+import { classifyPhalaStatus, statusMatches, TX_HASH_PATTERN } from '../../contract/rules/phala';
 import { bareHex, SimulatedChain, type RegisterOnChainInput, type RegisterOnChainResult } from './chain';
 import {
   DEFAULT_DURATIONS,

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { prismEndpoint } from '../../providers/prism/endpoints';
 import { normalizeCcPlatform, normalizeProvider, PRISM_AGENT_LOG_LEVELS, type PrismCcPlatform, type PrismProvider } from '../../providers/prism/schemas';
-import { GO_ZERO_TIME } from '../../providers/prism/states';
+import { GO_ZERO_TIME } from '../../contract/rules/prism';
 import { SandboxClock, phaseAt } from '../http/clock';
 import { SandboxServer, type SandboxRequest, type SandboxResponse } from '../http/server';
 import {

@@ -3,7 +3,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { searchAttributeRegistrations } from '../../client/contract/search-attributes';
+import { searchAttributeRegistrations } from '../../contract/search-attributes';
 import { portIsFree } from '../dev-server';
 import { resolveTemporalCli } from '../toolchain/temporal-cli';
 import { postgresSchemaDirs, resolveTemporalServerTools, type ServerTools } from '../toolchain/temporal-server';
@@ -187,7 +187,7 @@ async function ensureNamespace(cli: string, addresses: string[], namespace: stri
 }
 
 /**
- * Registers cvmflow's search attributes (src/client/contract/search-attributes.ts) on the namespace; those
+ * Registers cvmflow's search attributes (src/contract/search-attributes.ts) on the namespace; those
  * already registered with the same type are fine, another type is an error.
  */
 export async function registerClusterSearchAttributes(cli: string, address: string, namespace: string): Promise<void> {

@@ -4,6 +4,7 @@ import { ApplicationFailure, isCancellation } from '@temporalio/workflow';
 import type { Compensations } from './compensation';
 import { describeFailure } from './input';
 import type { Progress } from './progress';
+import { FailureTypes } from '../../contract/failures';
 
 /** Compensates (unless asked to keep the CVM) and turns any error into a typed, non-retryable failure. */
 export async function failLifecycle(err: unknown, keepOnFailure: boolean, compensations: Compensations, progress: Progress): Promise<ApplicationFailure> {
@@ -18,6 +19,6 @@ export async function failLifecycle(err: unknown, keepOnFailure: boolean, compen
     }
   }
   progress.step('failed');
-  if (isCancellation(err)) return ApplicationFailure.create({ message: `cancelled.${note}`, type: 'LifecycleCancelled', nonRetryable: true });
+  if (isCancellation(err)) return ApplicationFailure.create({ message: `cancelled.${note}`, type: FailureTypes.LifecycleCancelled, nonRetryable: true });
   return ApplicationFailure.create({ message: `${f.message}.${note}`, type: f.type ?? 'LifecycleFailed', nonRetryable: true, details: f.details, cause: err as Error });
 }

@@ -1,9 +1,9 @@
 // Starts a `teardownCvm` for a fleet workflow, under the CVM's deterministic teardown id.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, startChild } from '@temporalio/workflow';
-import type { Provider } from '../../client/contract/common';
-import type { TeardownCvmInput } from '../../client/contract/teardown';
-import { teardownWorkflowId } from '../../client/contract/workflow-ids';
+import type { Provider } from '../../contract/common';
+import type { TeardownCvmInput } from '../../contract/teardown';
+import { teardownWorkflowId } from '../../contract/workflow-ids';
 import type { teardownCvm } from '../teardown-cvm';
 
 /** 'started', or 'already-running' when a teardown with that id is running (it is kept). */

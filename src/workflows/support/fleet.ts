@@ -1,11 +1,13 @@
 // What the fleet workflows share: each provider's CVMs in one shape, cvmflow's records from visibility,
 // and a small progress report (status query + UI details) for runs that are about many CVMs.
 import { setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { Provider } from '../../client/contract/common';
-import { CUDO_EXPIRES_AT, CUDO_MANAGED_BY, fleetStatusQuery, type CvmflowWorkflowRecord, type FleetWorkflowStatus } from '../../client/contract/fleet';
-import { LIFECYCLE_TYPES, WORKFLOW_TYPES } from '../../client/contract/workflow-ids';
+import type { Provider } from '../../contract/common';
+import { fleetStatusQuery, type CvmflowWorkflowRecord, type FleetWorkflowStatus } from '../../contract/fleet';
+import { CUDO_EXPIRES_AT, CUDO_MANAGED_BY, CUDO_MANAGED_BY_VALUE, classifyCudoState } from '../../contract/rules/cudo';
+import { LIFECYCLE_TYPES, parseWorkflowId, WORKFLOW_TYPES } from '../../contract/workflow-ids';
 import { describeFailure } from './input';
 import type { LifecycleActivities } from './options';
+import { FailureTypes } from '../../contract/failures';
 
 export type InventoryClass = 'running' | 'stopped' | 'gone' | 'failed' | 'transitional' | 'unknown';
 
@@ -22,16 +24,6 @@ export interface InventoryItem {
   marked: boolean;
   /** CUDO: `cvmflow-expires-at` metadata, when present. */
   expiresAt: string | null;
-}
-
-/** CUDO's `state` word as a class (the authoritative mapping lives in the provider layer; this is its core). */
-function cudoClass(state: string | undefined, shortState: string | undefined): InventoryClass {
-  const s = (state ?? '').toUpperCase();
-  if (s === 'ACTIVE' || (!s && shortState === 'runn')) return 'running';
-  if (s === 'STOPPED' || (!s && ['poff', 'stop', 'unde'].includes(shortState ?? ''))) return 'stopped';
-  if (s === 'DELETED' || shortState === 'done') return 'gone';
-  if (s === 'FAILED' || shortState === 'fail') return 'failed';
-  return 'transitional';
 }
 
 /** Every live (not gone) CVM of a provider, following pagination. */
@@ -55,8 +47,8 @@ export async function inventory(acts: LifecycleActivities, provider: Provider): 
     for (const vm of r.VMs as Array<{ id?: string | null; state?: string | null; shortState?: string | null; metadata?: Record<string, string> | null }>) {
       if (!vm.id) continue;
       const md = vm.metadata ?? {};
-      const cls = cudoClass(vm.state ?? undefined, vm.shortState ?? undefined);
-      out.push({ provider, key: vm.id, cvmId: vm.id, name: vm.id, class: cls, status: vm.state ?? vm.shortState ?? 'UNKNOWN', evidenceReady: false, marked: md[CUDO_MANAGED_BY] === 'cvmflow', expiresAt: md[CUDO_EXPIRES_AT] ?? null });
+      const cls = classifyCudoState(vm.state, vm.shortState).class;
+      out.push({ provider, key: vm.id, cvmId: vm.id, name: vm.id, class: cls, status: vm.state ?? vm.shortState ?? 'UNKNOWN', evidenceReady: false, marked: md[CUDO_MANAGED_BY] === CUDO_MANAGED_BY_VALUE, expiresAt: md[CUDO_EXPIRES_AT] ?? null });
     }
   }
   return out.filter((i) => i.class !== 'gone').sort((a, b) => a.key.localeCompare(b.key) || a.cvmId.localeCompare(b.cvmId));
@@ -65,7 +57,7 @@ export async function inventory(acts: LifecycleActivities, provider: Provider): 
 /** Whether an activity failed because the worker has no such provider configured (then: skip it). */
 export function notConfigured(err: unknown): string | undefined {
   const f = describeFailure(err);
-  return f.type === 'ProviderNotConfigured' ? f.message : undefined;
+  return f.type === FailureTypes.ProviderNotConfigured ? f.message : undefined;
 }
 
 export interface Records {
@@ -82,12 +74,11 @@ export async function loadRecords(acts: LifecycleActivities): Promise<Records> {
   const lifecycles = new Map<string, CvmflowWorkflowRecord>();
   const teardowns = new Map<string, CvmflowWorkflowRecord>();
   for (const r of all) {
-    const m = /^(cvm|teardown)\/(phala|prism|cudo)\/(.+)$/.exec(r.workflowId);
-    if (!m) continue;
-    const [, kind, provider, key] = m;
-    if (kind === 'cvm' && r.type !== LIFECYCLE_TYPES[provider as Provider]) continue;
-    const map = kind === 'cvm' ? lifecycles : teardowns;
-    const k = `${provider}/${key}`;
+    const id = parseWorkflowId(r.workflowId);
+    if (id?.kind !== 'lifecycle' && id?.kind !== 'teardown') continue;
+    if (id.kind === 'lifecycle' && r.type !== LIFECYCLE_TYPES[id.provider]) continue;
+    const map = id.kind === 'lifecycle' ? lifecycles : teardowns;
+    const k = `${id.provider}/${id.key}`;
     const prev = map.get(k);
     if (!prev || prev.startTime < r.startTime) map.set(k, r);
   }

@@ -1,12 +1,13 @@
 // Workflow inputs are validated again at start: a bad input fails at once, readably, and is never retried.
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { z } from 'zod';
-import { describeIssues } from '../../client/contract/common';
+import { describeIssues } from '../../contract/common';
+import { FailureTypes } from '../../contract/failures';
 
 export function parseWorkflowInput<S extends z.ZodType>(workflowType: string, schema: S, raw: unknown): z.output<S> {
   const parsed = schema.safeParse(raw ?? {});
   if (!parsed.success) {
-    throw ApplicationFailure.create({ message: `${workflowType}: invalid input: ${describeIssues(parsed.error)}`, type: 'InvalidWorkflowInput', nonRetryable: true });
+    throw ApplicationFailure.create({ message: `${workflowType}: invalid input: ${describeIssues(parsed.error)}`, type: FailureTypes.InvalidWorkflowInput, nonRetryable: true });
   }
   return parsed.data;
 }

@@ -2,9 +2,9 @@
 // attributes (find it with `temporal workflow list --query`) and the UI's current details.
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { Provider } from '../../client/contract/common';
-import { CvmCcPlatform, CvmId, CvmName, CvmProvider, CvmStatus, CvmStep, CvmTeardownAt } from '../../client/contract/search-attributes';
-import { statusQuery, type CvmWorkflowStatus } from '../../client/contract/status';
+import type { Provider } from '../../contract/common';
+import { CvmCcPlatform, CvmId, CvmName, CvmProvider, CvmStatus, CvmStep, CvmTeardownAt } from '../../contract/search-attributes';
+import { statusQuery, type CvmWorkflowStatus } from '../../contract/status';
 
 type Patch = Partial<Pick<CvmWorkflowStatus, 'cvmId' | 'cvmName' | 'providerStatus' | 'teardownAt' | 'lastError'>> & { ccPlatform?: string };
 

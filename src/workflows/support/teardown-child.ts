@@ -1,8 +1,8 @@
 // A lifecycle's `ttl` starts a `teardownCvm` under a deterministic id that outlives its parent.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, startChild } from '@temporalio/workflow';
-import type { Provider } from '../../client/contract/common';
-import { teardownWorkflowId } from '../../client/contract/workflow-ids';
+import type { Provider } from '../../contract/common';
+import { teardownWorkflowId } from '../../contract/workflow-ids';
 import type { teardownCvm } from '../teardown-cvm';
 
 export async function scheduleTeardown(p: { provider: Provider; key: string; cvmId?: string; cvmName?: string; ttlMs: number; pollIntervalMs: number; providerCallTimeoutMs: number }): Promise<{ workflowId: string; teardownAt: string }> {

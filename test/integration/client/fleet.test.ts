@@ -2,9 +2,9 @@
 // a CVM cvmflow did not create, a record whose CVM is gone), collectCvmStatistics, reattestCvms.
 import { createFleetActivities } from '../../../src/activities/fleet';
 import { CvmflowClient } from '../../../src/client';
-import { cvmflowMetadata } from '../../../src/client/contract/cudo';
-import type { CollectCvmStatisticsResult, ReattestCvmsResult, ReconcileFleetResult } from '../../../src/client/contract/fleet';
-import { lifecycleWorkflowId, teardownWorkflowId } from '../../../src/client/contract/workflow-ids';
+import { cvmflowMetadata } from '../../../src/contract/cudo';
+import type { CollectCvmStatisticsResult, ReattestCvmsResult, ReconcileFleetResult } from '../../../src/contract/fleet';
+import { lifecycleWorkflowId, teardownWorkflowId } from '../../../src/contract/workflow-ids';
 import { recordHistory } from '../../support/histories';
 import { useLifecycleWorker } from '../../support/lifecycle';
 import { unique } from '../../support/temporal';

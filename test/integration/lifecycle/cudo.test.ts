@@ -1,7 +1,7 @@
 // createCudoVm, operateCvm and teardownCvm end to end against the CUDO sandbox.
 import { WorkflowFailedError } from '@temporalio/client';
-import { cancelTeardownSignal, extendTeardownUpdate, teardownAtQuery } from '../../../src/client/contract/teardown';
-import { lifecycleWorkflowId, operateWorkflowId, teardownWorkflowId } from '../../../src/client/contract/workflow-ids';
+import { cancelTeardownSignal, extendTeardownUpdate, teardownAtQuery } from '../../../src/contract/teardown';
+import { lifecycleWorkflowId, operateWorkflowId, teardownWorkflowId } from '../../../src/contract/workflow-ids';
 import { recordHistory } from '../../support/histories';
 import { useLifecycleWorker, waitForStep } from '../../support/lifecycle';
 import { unique } from '../../support/temporal';

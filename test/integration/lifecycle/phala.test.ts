@@ -1,7 +1,7 @@
 // provisionPhalaCvm end to end on the dev server against the Phala sandbox.
 import { WorkflowFailedError } from '@temporalio/client';
-import { lifecycleWorkflowId } from '../../../src/client/contract/workflow-ids';
-import { submitOnChainTransactionUpdate } from '../../../src/client/contract/phala';
+import { lifecycleWorkflowId } from '../../../src/contract/workflow-ids';
+import { submitOnChainTransactionUpdate } from '../../../src/contract/phala';
 import { recordHistory } from '../../support/histories';
 import { historyText, useLifecycleWorker, waitForStep } from '../../support/lifecycle';
 import { unique } from '../../support/temporal';

@@ -1,6 +1,6 @@
 // createAttestedPrismCvm end to end: find-or-create, Online with evidence, verified with the sandbox root.
 import { WorkflowFailedError } from '@temporalio/client';
-import { lifecycleWorkflowId } from '../../../src/client/contract/workflow-ids';
+import { lifecycleWorkflowId } from '../../../src/contract/workflow-ids';
 import { recordHistory } from '../../support/histories';
 import { historyText, useLifecycleWorker } from '../../support/lifecycle';
 import { unique } from '../../support/temporal';

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inputFlags, parse } from '../../../src/client/cli/common';
 import { main } from '../../../src/client/cli/main';
-import { CreateCudoVmInputSchema } from '../../../src/client/contract/cudo';
-import { ProvisionPhalaCvmInputSchema } from '../../../src/client/contract/phala';
+import { CreateCudoVmInputSchema } from '../../../src/contract/cudo';
+import { ProvisionPhalaCvmInputSchema } from '../../../src/contract/phala';
 
 test('flags become a typed input on top of the file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cvmflow-cli-unit-'));

@@ -1,9 +1,9 @@
-import { describeIssues } from '../../../src/client/contract/common';
-import { CreateCudoVmInputSchema } from '../../../src/client/contract/cudo';
-import { OperateCvmInputSchema } from '../../../src/client/contract/operate';
-import { ProvisionPhalaCvmInputSchema, SubmitOnChainTransactionSchema } from '../../../src/client/contract/phala';
-import { CreateAttestedPrismCvmInputSchema } from '../../../src/client/contract/prism';
-import { TeardownCvmInputSchema } from '../../../src/client/contract/teardown';
+import { describeIssues } from '../../../src/contract/common';
+import { CreateCudoVmInputSchema } from '../../../src/contract/cudo';
+import { OperateCvmInputSchema } from '../../../src/contract/operate';
+import { ProvisionPhalaCvmInputSchema, SubmitOnChainTransactionSchema } from '../../../src/contract/phala';
+import { CreateAttestedPrismCvmInputSchema } from '../../../src/contract/prism';
+import { TeardownCvmInputSchema } from '../../../src/contract/teardown';
 
 test('defaults fill in and durations become milliseconds', () => {
   const p = ProvisionPhalaCvmInputSchema.parse({ name: 'my-app', composeFile: 'services: {}\n', ttl: '2h' });

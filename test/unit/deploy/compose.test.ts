@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
-import { searchAttributeRegistrations } from '../../../src/client/contract/search-attributes';
+import { searchAttributeRegistrations } from '../../../src/contract/search-attributes';
 import { CONFIG_VARIABLES } from '../../../src/worker/config';
 
 const root = resolve(__dirname, '..', '..', '..');

@@ -1,7 +1,7 @@
 // The CUDO sandbox itself: time-driven states at the clock's speed, failure helpers, protojson switches, input
 // tolerance and validation, and the admin API.
 import { SandboxClock } from '../../../../src/sandbox/http/clock';
-import { classifyCudoVm } from '../../../../src/providers/cudo/states';
+import { classifyCudoVm } from '../../../../src/contract/rules/cudo';
 import { BOOT_MS, manualClock, startCudo, vmBody } from './helpers';
 
 async function raw(url: string, key: string, method: string, path: string, body?: unknown) {

@@ -1,5 +1,6 @@
 import { parsePhalaErrorBody, PHALA_BUSY_CODE } from '../../../../src/providers/phala/errors';
-import { classifyPhalaStatus, summarizeCvm } from '../../../../src/providers/phala/states';
+import { classifyPhalaStatus } from '../../../../src/contract/rules/phala';
+import { summarizeCvm } from '../../../../src/providers/phala/states';
 import { composeHash, canonicalAppCompose } from '../../../../src/providers/phala/compose-hash';
 
 const parse = (status: number, body: unknown) => parsePhalaErrorBody(status, body, JSON.stringify(body));

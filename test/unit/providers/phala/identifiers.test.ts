@@ -1,4 +1,5 @@
-import { canonicalAppId, isValidCvmName, normalizeCvmId, resolveCvmRef } from '../../../../src/providers/phala/identifiers';
+import { isValidPhalaCvmName as isValidCvmName } from '../../../../src/contract/rules/phala';
+import { canonicalAppId, normalizeCvmId, resolveCvmRef } from '../../../../src/providers/phala/identifiers';
 
 const HEX40 = 'a'.repeat(8) + '0123456789abcdef0123456789abcdef';
 

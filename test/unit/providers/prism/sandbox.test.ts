@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PrismClient } from '../../../../src/providers/prism/client';
 import { decodeAttestation, decodeAttestationPolicy } from '../../../../src/providers/prism/schemas';
-import { prismLifecycle } from '../../../../src/providers/prism/states';
+import { prismLifecycle } from '../../../../src/contract/rules/prism';
 import { SandboxClock } from '../../../../src/sandbox/http/clock';
 import { createPrismSandbox } from '../../../../src/sandbox/prism';
 import { createDefaultEvidenceIssuer, loadSandboxIssuer, PLACEHOLDER_MAGIC, policyJson, sandboxAgentCertPem, sandboxReportData } from '../../../../src/sandbox/prism/evidence';

@@ -1,4 +1,7 @@
-// CUDO VM state classification (notes cudo.md §6): `state` (VmState enum) is authoritative; `shortState`
+// CUDO Compute rules both sides of Temporal need, written once: the VM id pattern, cvmflow's metadata marks, and
+// the VM state classification. Pure (type imports only): the provider client, activities, sandbox and workflows read it.
+//
+// State classification (notes cudo.md §6): `state` (VmState enum) is authoritative; `shortState`
 // (OpenNebula's 4-letter state, a free string) fills in when `state` is absent, and `fail`/`done` always count.
 //   running      = ACTIVE (or `runn` when state is absent)
 //   stopped      = STOPPED (or `poff` | `stop` | `unde` when state is absent)
@@ -7,7 +10,21 @@
 //   transitional = anything else (CLONING, STARTING, HOTPLUGGING, UNKNOWN, unknown names, nothing at all, ...)
 // `settled` is true for the four end classes and for SUSPENDED / `susp` (stable, though not caused by us), so a
 // waiter can stop polling instead of burning its budget on a state that will not move by itself.
-import type { Vm } from './schemas';
+import type { WaiterTable } from './cvm';
+
+/** `^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`: the client-chosen VM id (CUDO uses the same rule for image ids). */
+export const CUDO_VM_ID_PATTERN = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** Metadata keys cvmflow writes and reads: creation reconciles on the marks, and the fleet reconciler never
+ * touches a VM without `managed-by=cvmflow`; `cvmflow-expires-at` is an optional lease end. */
+export const CUDO_MANAGED_BY = 'managed-by';
+export const CUDO_MANAGED_BY_VALUE = 'cvmflow';
+export const CUDO_WORKFLOW_ID = 'cvmflow-workflow-id';
+export const CUDO_EXPIRES_AT = 'cvmflow-expires-at';
+
+/** What may precede each target (see WaiterTable): a start leaves STOPPED, a stop leaves ACTIVE, and terminate
+ * may be asked of any VM, SUSPENDED included. A SUSPENDED VM never becomes ACTIVE or STOPPED by itself. */
+export const cudoWaiter: WaiterTable = { running: ['stopped'], stopped: ['running'], gone: ['running', 'stopped', 'transitional'], 'evidence-ready': [] };
 
 export type CudoVmClass = 'running' | 'stopped' | 'gone' | 'failed' | 'transitional';
 
@@ -87,7 +104,7 @@ export function classifyCudoState(stateIn?: string | null, shortStateIn?: string
 }
 
 /** Classifies a VM object (GET/LIST/create/resize answers). */
-export function classifyCudoVm(vm: Pick<Vm, 'state' | 'shortState'> | undefined | null): CudoVmClassification {
+export function classifyCudoVm(vm: { state?: string | null; shortState?: string | null } | undefined | null): CudoVmClassification {
   if (!vm) return classifyCudoGone();
   return classifyCudoState(vm.state, vm.shortState);
 }

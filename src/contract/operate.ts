@@ -1,17 +1,15 @@
 // `operateCvm`: one audited day-2 action, waiting for the resulting state.
 import { z } from 'zod';
-import { boundedDuration, ProviderSchema } from './common';
+import { boundedDuration, PROVIDERS, ProviderSchema, type Provider } from './common';
+import { CVM_ACTIONS, type CvmAction } from './rules/cvm';
+import { PROVIDER_PROFILES } from './rules/profiles';
 
-export const CVM_ACTIONS = ['start', 'stop', 'shutdown', 'restart', 'reboot', 'resize', 'replicate'] as const;
+export { CVM_ACTIONS, type CvmAction };
 export const CvmActionSchema = z.enum(CVM_ACTIONS, { message: `expected one of ${CVM_ACTIONS.join(', ')}` });
-export type CvmAction = z.infer<typeof CvmActionSchema>;
 
 /** Which provider supports which action (Prism has no power endpoints). */
-export const ACTIONS_BY_PROVIDER: Record<'phala' | 'prism' | 'cudo', readonly CvmAction[]> = {
-  phala: ['start', 'stop', 'shutdown', 'restart', 'replicate'],
-  prism: [],
-  cudo: ['start', 'stop', 'reboot', 'resize'],
-};
+export const ACTIONS_BY_PROVIDER: Record<Provider, readonly CvmAction[]> = { phala: PROVIDER_PROFILES.phala.actions, prism: PROVIDER_PROFILES.prism.actions, cudo: PROVIDER_PROFILES.cudo.actions };
+const supported = PROVIDERS.map((p) => `${p}: ${ACTIONS_BY_PROVIDER[p].join(', ') || 'none'}`).join('; ');
 
 export const OperateCvmInputSchema = z
   .object({
@@ -34,7 +32,7 @@ export const OperateCvmInputSchema = z
     pollInterval: boundedDuration(100, 60_000, '100ms and 60s').prefault('5s'),
     providerCallTimeout: boundedDuration(1_000, 600_000, '1s and 10m').prefault('90s'),
   })
-  .refine((v) => ACTIONS_BY_PROVIDER[v.provider].includes(v.action), { message: 'this provider does not support that action (Phala: start, stop, shutdown, restart, replicate; CUDO: start, stop, reboot, resize; Prism: none)', path: ['action'] })
+  .refine((v) => ACTIONS_BY_PROVIDER[v.provider].includes(v.action), { message: `this provider does not support that action (${supported})`, path: ['action'] })
   .refine((v) => v.action !== 'resize' || (v.vcpus !== undefined && v.memoryGib !== undefined), { message: 'resize needs vcpus and memoryGib', path: ['vcpus'] });
 export type OperateCvmInput = z.input<typeof OperateCvmInputSchema>;
 export type OperateCvmParams = z.output<typeof OperateCvmInputSchema>;

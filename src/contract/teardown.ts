@@ -2,6 +2,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { boundedDuration, InstantSchema, ProviderSchema } from './common';
+import { PROVIDER_PROFILES } from './rules/profiles';
 
 export const TeardownCvmInputSchema = z
   .object({
@@ -22,7 +23,7 @@ export const TeardownCvmInputSchema = z
     reason: z.string().max(200).default('manual'),
   })
   .refine((v) => v.cvmId !== undefined || v.cvmName !== undefined, { message: 'give cvmId or cvmName', path: ['cvmId'] })
-  .refine((v) => v.provider !== 'cudo' || v.cvmId !== undefined, { message: 'CUDO VMs are addressed by cvmId (the vmId)', path: ['cvmId'] });
+  .refine((v) => PROVIDER_PROFILES[v.provider].addressedByName || v.cvmId !== undefined, { message: 'CUDO VMs are addressed by cvmId (the vmId)', path: ['cvmId'] });
 export type TeardownCvmInput = z.input<typeof TeardownCvmInputSchema>;
 export type TeardownCvmParams = z.output<typeof TeardownCvmInputSchema>;
 

@@ -1,5 +1,5 @@
 // The Prism state description: every known status in its class, deleted_at wins, evidence readiness.
-import { classifyPrismStatus, isZeroTime, prismLifecycle, prismStates } from '../../../../src/providers/prism/states';
+import { classifyPrismStatus, isZeroTime, prismLifecycle, prismStates } from '../../../src/contract/rules/prism';
 
 describe('prism states', () => {
   it.each([

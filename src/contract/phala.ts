@@ -2,16 +2,17 @@
 import { defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { boundedDuration, EnvVarRefSchema, LifecycleCommonSchema } from './common';
+import { ETH_ADDRESS_PATTERN, HEX32_PATTERN, isValidPhalaCvmName, MAX_COMPOSE_PAYLOAD_BYTES, PHALA_CVM_NAME_PATTERN, TX_HASH_PATTERN } from './rules/phala';
 
-const hex40 = /^0x[0-9a-fA-F]{40}$/;
+const address = () => z.string().regex(ETH_ADDRESS_PATTERN, 'expected a 0x-prefixed 20-byte address').optional();
 
 export const PhalaKmsSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('phala') }),
   z.object({
     type: z.enum(['ethereum', 'base']),
     /** The DstackKms contract the app registers with; the submitted transaction must name it. */
-    contractAddress: z.string().regex(hex40, 'expected a 0x-prefixed 20-byte address').optional(),
-    deployerAddress: z.string().regex(hex40, 'expected a 0x-prefixed 20-byte address').optional(),
+    contractAddress: address(),
+    deployerAddress: address(),
   }),
 ]);
 
@@ -19,9 +20,9 @@ export const ProvisionPhalaCvmInputSchema = z.object({
   /** RFC 1123 style, as Phala requires: 5-63 characters, starts with a letter, no `--`. Also the workflow id. */
   name: z
     .string()
-    .regex(/^[a-zA-Z][a-zA-Z0-9-]{3,61}[a-zA-Z0-9]$/, 'expected 5-63 letters, digits or -, starting with a letter')
-    .refine((n) => !n.includes('--'), 'must not contain --'),
-  composeFile: z.string().min(1, 'the docker compose file is required').max(200 * 1024, 'compose file and pre-launch script must total at most 200 KiB'),
+    .regex(PHALA_CVM_NAME_PATTERN, 'expected 5-63 letters, digits or -, starting with a letter')
+    .refine(isValidPhalaCvmName, 'must not contain --'),
+  composeFile: z.string().min(1, 'the docker compose file is required').max(MAX_COMPOSE_PAYLOAD_BYTES, 'compose file and pre-launch script must total at most 200 KiB'),
   preLaunchScript: z.string().max(100 * 1024).optional(),
   vcpu: z.number().int().min(1).max(128).optional(),
   memoryMb: z.number().int().min(512).max(1024 * 1024).optional(),
@@ -63,15 +64,15 @@ export const ProvisionPhalaCvmResultSchema = z.object({
 export type ProvisionPhalaCvmResult = z.infer<typeof ProvisionPhalaCvmResultSchema>;
 
 export const SubmitOnChainTransactionSchema = z.object({
-  transactionHash: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected 0x followed by 64 hex digits'),
+  transactionHash: z.string().regex(TX_HASH_PATTERN, 'expected 0x followed by 64 hex digits'),
   /** The app (DstackApp) address the transaction registered; must match the provisioned app when known. */
-  appAddress: z.string().regex(hex40, 'expected a 0x-prefixed 20-byte address').optional(),
+  appAddress: address(),
   /** The KMS contract it was sent to; must match the input's kms.contractAddress when that is set. */
-  contractAddress: z.string().regex(hex40, 'expected a 0x-prefixed 20-byte address').optional(),
+  contractAddress: address(),
   /** The account that deployed the app (else the input's kms.deployerAddress). */
-  deployerAddress: z.string().regex(hex40, 'expected a 0x-prefixed 20-byte address').optional(),
+  deployerAddress: address(),
   /** The app's env encryption key from the KMS (hex X25519); required when the CVM has env vars. */
-  appEnvEncryptPubkey: z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, 'expected a 32-byte X25519 public key in hex').optional(),
+  appEnvEncryptPubkey: z.string().regex(HEX32_PATTERN, 'expected a 32-byte X25519 public key in hex').optional(),
 });
 export type SubmitOnChainTransaction = z.infer<typeof SubmitOnChainTransactionSchema>;
 

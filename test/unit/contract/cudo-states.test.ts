@@ -1,4 +1,4 @@
-import { classifyCudoGone, classifyCudoState, classifyCudoVm } from '../../../../src/providers/cudo/states';
+import { classifyCudoGone, classifyCudoState, classifyCudoVm } from '../../../src/contract/rules/cudo';
 
 describe('classifyCudoState (notes §6.3)', () => {
   test.each([

@@ -1,12 +1,11 @@
 // `createCudoVm`: GET before create (client-chosen vmId) → create → reconcile → ACTIVE.
 import { z } from 'zod';
 import { boundedDuration, LifecycleCommonSchema, SecretRefSchema } from './common';
-
-export const CUDO_VM_ID = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
+import { CUDO_MANAGED_BY, CUDO_MANAGED_BY_VALUE, CUDO_VM_ID_PATTERN, CUDO_WORKFLOW_ID } from './rules/cudo';
 
 export const CreateCudoVmInputSchema = z.object({
   /** Client-chosen and unique per project: the VM's id and the workflow id. */
-  vmId: z.string().regex(CUDO_VM_ID, 'expected 1-63 lowercase letters, digits or -, starting with a letter, not ending with -'),
+  vmId: z.string().regex(CUDO_VM_ID_PATTERN, 'expected 1-63 lowercase letters, digits or -, starting with a letter, not ending with -'),
   dataCenterId: z.string().min(1, 'required: a data center id from `cudoListDataCenters`'),
   machineType: z.string().min(1, 'required: a machine type from `cudoListMachineTypes`'),
   bootDiskImageId: z.string().min(1, 'required: an image id from `cudoListPublicImages` or a private image'),
@@ -44,5 +43,5 @@ export type CreateCudoVmResult = z.infer<typeof CreateCudoVmResultSchema>;
 /** Metadata that marks a VM as created by cvmflow: creation reconciles on it, and the fleet reconciler
  * never touches a VM without it. */
 export function cvmflowMetadata(workflowId: string): Record<string, string> {
-  return { 'managed-by': 'cvmflow', 'cvmflow-workflow-id': workflowId };
+  return { [CUDO_MANAGED_BY]: CUDO_MANAGED_BY_VALUE, [CUDO_WORKFLOW_ID]: workflowId };
 }

@@ -1,6 +1,6 @@
 // Schema pieces shared by every workflow input. Pure (zod only): imported by workflows, client and CLI.
 import { z } from 'zod';
-import { parseDurationMs } from '../../common/duration';
+import { parseDurationMs } from '../common/duration';
 
 export const PROVIDERS = ['phala', 'prism', 'cudo'] as const;
 export const ProviderSchema = z.enum(PROVIDERS, { message: 'expected one of phala, prism, cudo' });

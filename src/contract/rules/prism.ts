@@ -1,7 +1,8 @@
-// The one description of Prism CVM states that every wait asks. Prism publishes no status enum; the values come from
-// its docs (Creating, Starting, Online, Offline; Inactive after delete; "Ready"), the Cocos manager (Starting, Stopped,
-// Warning, Disconnected, Failed) and the docs' sample ("running"). Compared case-insensitively; anything else is
+// Prism rules both sides of Temporal need, written once: the one description of Prism CVM states that every wait
+// asks. Prism publishes no status enum; the values come from its docs (Creating, Starting, Online, Offline; Inactive after delete;
+// "Ready"), the Cocos manager (Starting, Stopped, Warning, Disconnected, Failed) and the docs' sample ("running"). Compared case-insensitively; anything else is
 // `unknown` with the raw value kept. No runtime imports: this file is pure so any layer can use it.
+import type { WaiterTable } from './cvm';
 
 export type PrismStateClass = 'running' | 'transitional' | 'stopped' | 'failed' | 'gone' | 'unknown';
 
@@ -63,3 +64,7 @@ export function prismLifecycle(cvm: PrismCvmLike): PrismLifecycle {
     terminal: cls === 'failed' || cls === 'stopped' || cls === 'gone',
   };
 }
+
+/** What may precede each target (see WaiterTable). A CVM that is Offline, Stopped or Failed does not come Online by
+ * itself, so a wait for it fails at once; after a delete it may show Offline before Inactive. */
+export const prismWaiter: WaiterTable = { running: [], stopped: [], gone: ['stopped'], 'evidence-ready': [] };

@@ -7,10 +7,6 @@ import { boundedDuration, PROVIDERS, ProviderSchema } from './common';
 export const FLEET_WORKFLOW_TYPES = ['reconcileFleet', 'collectCvmStatistics', 'reattestCvms'] as const;
 export type FleetWorkflowType = (typeof FLEET_WORKFLOW_TYPES)[number];
 
-/** CUDO metadata keys cvmflow reads: the marks of `cvmflowMetadata` plus an optional lease end. */
-export const CUDO_MANAGED_BY = 'managed-by';
-export const CUDO_EXPIRES_AT = 'cvmflow-expires-at';
-
 const fleetCommon = {
   /** The providers to look at; a provider the worker has not configured is skipped and reported. */
   providers: z.array(ProviderSchema).min(1).default([...PROVIDERS]),

@@ -1,0 +1,46 @@
+// Every ApplicationFailure type cvmflow raises, named once: workflows and activities throw them, workflows and
+// the client match on them (`describeFailure(err).type === FailureTypes.CvmFailed`). Pure (no imports).
+export const FailureTypes = {
+  // bad input, found before anything happened
+  InvalidWorkflowInput: 'InvalidWorkflowInput',
+  InvalidActivityInput: 'InvalidActivityInput',
+  // the worker is not set up for this
+  ProviderNotConfigured: 'ProviderNotConfigured',
+  TemporalClientNotConfigured: 'TemporalClientNotConfigured',
+  SecretUnavailable: 'SecretUnavailable',
+  UnsupportedAction: 'UnsupportedAction',
+  // what a wait found instead of its target (awaitCvmState)
+  CvmFailed: 'CvmFailed',
+  CvmGone: 'CvmGone',
+  /** Settled in a state that does not lead to the target by itself (CUDO SUSPENDED, Prism Offline). */
+  CvmSettled: 'CvmSettled',
+  CvmNotReadyInTime: 'CvmNotReadyInTime',
+  // lifecycles
+  CvmNameTaken: 'CvmNameTaken',
+  VmIdTaken: 'VmIdTaken',
+  CvmNotFoundAfterCreate: 'CvmNotFoundAfterCreate',
+  AttestationFailed: 'AttestationFailed',
+  TeardownFailed: 'TeardownFailed',
+  LifecycleCancelled: 'LifecycleCancelled',
+  LifecycleFailed: 'LifecycleFailed',
+  // Phala
+  PhalaCvmFailed: 'PhalaCvmFailed',
+  PhalaWatchInterrupted: 'PhalaWatchInterrupted',
+  PhalaNoEnvPubkey: 'PhalaNoEnvPubkey',
+  PhalaNoAppId: 'PhalaNoAppId',
+  OnChainDeadlineExceeded: 'OnChainDeadlineExceeded',
+  // a provider call failed: `Provider` + the error kind (src/providers/http/errors.ts)
+  ProviderAuth: 'ProviderAuth',
+  ProviderNotFound: 'ProviderNotFound',
+  ProviderConflict: 'ProviderConflict',
+  ProviderInvalidRequest: 'ProviderInvalidRequest',
+  ProviderCapacity: 'ProviderCapacity',
+  ProviderRateLimited: 'ProviderRateLimited',
+  ProviderServer: 'ProviderServer',
+  ProviderNetwork: 'ProviderNetwork',
+  ProviderTimeout: 'ProviderTimeout',
+  ProviderBadResponse: 'ProviderBadResponse',
+  ProviderCancelled: 'ProviderCancelled',
+} as const;
+
+export type FailureType = (typeof FailureTypes)[keyof typeof FailureTypes];
