@@ -13,6 +13,7 @@ import { createCudoActivities } from './cudo';
 import { createFleetActivities, type FleetActivityDependencies } from './fleet';
 import { createLifecycleActivities, type LifecycleActivityDependencies } from './lifecycle';
 import { createPhalaActivities } from './phala';
+import { createPhalaAttestationActivities, type PhalaAttestationDependencies } from './phala-attestation';
 import { createPrismActivities } from './prism';
 import { createWorkerInfoActivities, type WorkerInfo } from './worker-info';
 import { FailureTypes } from '../contract/failures';
@@ -24,7 +25,10 @@ export interface ActivityDependencies {
   cudo?: CudoClient;
   /** Resolves `env:`/`file:` secret references inside activities. */
   resolveSecret?: (ref: string) => Promise<string>;
+  /** Sandbox roots (PEM bundle: Prism's AMD ARK, Phala's TDX root) trusted for this worker's own sandboxes or by config. */
   sandboxAttestationRoot?: LifecycleActivityDependencies['sandboxAttestationRoot'];
+  /** The TDX collateral of this worker's own Phala sandbox (it plays Intel PCS for its sandbox chain). */
+  sandboxTdxCollateral?: PhalaAttestationDependencies['sandboxTdxCollateral'];
   collateral?: LifecycleActivityDependencies['collateral'];
   /** For the fleet workflows' visibility queries (`listCvmflowWorkflows`). */
   temporalClient?: FleetActivityDependencies['temporalClient'];
@@ -45,6 +49,7 @@ export function createActivities(deps: ActivityDependencies) {
   return {
     ...createWorkerInfoActivities(deps.workerInfo),
     ...createLifecycleActivities(deps),
+    ...createPhalaAttestationActivities(deps),
     ...createFleetActivities({ temporalClient: deps.temporalClient }),
     ...(deps.phala ? createPhalaActivities(deps.phala) : notConfigured<ReturnType<typeof createPhalaActivities>>('phala', phalaEndpoints)),
     ...(deps.prism ? createPrismActivities(deps.prism) : notConfigured<ReturnType<typeof createPrismActivities>>('prism', prismEndpoints)),

@@ -1,11 +1,14 @@
-// Phala Cloud activities: one per documented endpoint. Inputs are validated with zod; outputs are plain,
-// secret-free summaries (no env values, no API key). phalaWatchCvmState heartbeats and resumes.
+// Phala Cloud activities: one per documented endpoint, plus the two attestation endpoints beyond the docs. Inputs
+// are validated with zod; outputs are plain, secret-free summaries (no env values, no API key); attestations are
+// returned as the provider sent them (public evidence, checked by verifyPhalaAttestation). phalaWatchCvmState
+// heartbeats and resumes.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { isProviderError, ProviderError } from '../providers/http/errors';
 import type { PhalaClient } from '../providers/phala/client';
-import { CVM_REF_MESSAGE, CvmRefShape, hasCvmRef, type CvmRefObject } from '../providers/phala/identifiers';
+import type { PhalaAppAttestations, PhalaCvmAttestation } from '../providers/phala/attestation-schemas';
+import { CVM_REF_MESSAGE, CvmRefShape, canonicalAppId, hasCvmRef, type CvmRefObject } from '../providers/phala/identifiers';
 import { CommitCvmRequestSchema, KMS_TYPES, ComposeFileSchema, type PhalaCvmState, type PhalaKmsInfo } from '../providers/phala/schemas';
 import { summarizeCvm, type PhalaCvmSummary } from '../providers/phala/states';
 import { classifyPhalaStatus, statusMatches, type PhalaPhase } from '../contract/rules/phala';
@@ -54,6 +57,10 @@ export const PhalaWatchCvmStateInput = z
     reconnectDelayMs: z.number().int().min(0).max(60_000).default(2_000),
   })
   .refine(hasCvmRef, { message: CVM_REF_MESSAGE });
+
+export const PhalaGetAppAttestationsInput = z.object({
+  app_id: z.string().refine((v) => canonicalAppId(v) !== undefined, { message: 'app_id must be 40 hex characters (optionally 0x / app_ prefixed)' }),
+});
 
 export interface PhalaListCvmsResult {
   items: PhalaCvmSummary[];
@@ -216,6 +223,16 @@ export function createPhalaActivities(client: PhalaClient) {
           throw err;
         }
       });
+    },
+
+    /** The CVM's attestation as Phala serves it (a stopped CVM answers is_online false): evidence, not a verdict. */
+    async phalaGetCvmAttestation(input: z.input<typeof RefInput>): Promise<PhalaCvmAttestation> {
+      return callProvider('phalaGetCvmAttestation', RefInput, input, async (i, signal) => plain(await client.getCvmAttestation(refOf(i), { signal })));
+    },
+
+    /** Every instance's attestation of an app: evidence, not a verdict. */
+    async phalaGetAppAttestations(input: z.input<typeof PhalaGetAppAttestationsInput>): Promise<PhalaAppAttestations> {
+      return callProvider('phalaGetAppAttestations', PhalaGetAppAttestationsInput, input, async (i, signal) => plain(await client.getAppAttestations(i.app_id, { signal })));
     },
 
     async phalaReplicateCvm(input: z.input<typeof PhalaReplicateCvmInput>): Promise<PhalaCvmSummary> {

@@ -1,5 +1,8 @@
-// `attest verify`: read files, call verifyEvidence, print one line per check (or JSON). Exit 0 verified, 1 not, 2 usage.
+// `attest verify`: read files, call verifyEvidence (or verifyDstackAttestation for Phala / dstack JSON evidence),
+// print one line per check (or JSON). Exit 0 verified, 1 not, 2 usage.
 import { readFileSync } from 'node:fs';
+import { DstackPolicyInputError, buildDstackPolicy, dstackJsonOf, type DstackIdentityFlags } from './dstack/cli-input';
+import { verifyDstackAttestation } from './dstack/verify';
 import type { CollateralBundle } from './input';
 import { parsePolicy } from './policy/parse';
 import type { DcapCollateral } from './tdx/verify';
@@ -15,22 +18,33 @@ export interface CliIo {
 
 export const ATTEST_USAGE = `usage: attest verify --evidence F --policy P [--cert C]... [--collateral J] [--at TIME] [--json]
                      [--trust-sandbox-root R] [--nonce HEX | --agent-cert PEM]
-  --evidence F            evidence file (raw bytes or base64 text, e.g. Prism's "attestation")
+       attest verify --evidence PHALA.json [--expect E] [--compose-hash H | --app-compose F] [--app-id ID]
+                     [--instance-id ID|none] [--vm-uuid U] [--key-provider NAME[:ID]] [--collateral J] [--at TIME] [--json]
+  --evidence F            evidence file (raw bytes or base64 text, e.g. Prism's "attestation"), or a Phala / dstack
+                          attestation JSON (GET /cvms/{id}/attestation, GET /apps/{id}/attestations, GetQuote, Info)
   --policy P              attestation policy JSON (Cocos / go-sev-guest / go-tdx-guest)
+  --expect E              for Phala / dstack evidence: the expected identity JSON ({composeHash, appId, instanceId,
+                          vmUuid, keyProvider, allowedKeyProviders, allowedOsImageHashes, allowedMeasurements});
+                          the flags below override its fields (--policy is read the same way for such evidence)
+  --compose-hash H        compose_hash cvmflow deployed (or --app-compose F: the exact app-compose.json file)
+  --app-id ID, --instance-id ID|none, --vm-uuid U, --key-provider NAME[:ID]   identity expected
   --cert C                extra certificate(s), PEM or DER (VCEK/VLEK, ASK, ARK); repeatable
   --collateral J          JSON: Intel TDX collateral, or {"certificates":[PEM...],"tdx":{...}}
   --at TIME               verification time, ISO 8601 (default: now)
   --json                  print the verdict as JSON
-  --trust-sandbox-root R  also trust this sandbox ARK (PEM); never use for production evidence
+  --trust-sandbox-root R  also trust this sandbox root (PEM: an AMD-shaped ARK or the Phala sandbox TDX root);
+                          never use for production evidence
   --nonce HEX             expected fresh nonce in REPORT_DATA
   --agent-cert PEM        the CVM agent's certificate file (boot-time certificate binding)
 `;
 
 class UsageError extends Error {}
 
-interface Args {
+/** The dstack identity flags hold values, except appCompose: a file path, read before use. */
+interface Args extends DstackIdentityFlags {
   evidence?: string;
   policy?: string;
+  expect?: string;
   certs: string[];
   collateral?: string;
   at?: string;
@@ -55,6 +69,13 @@ function parseArgs(argv: string[]): Args {
     '--trust-sandbox-root': 'sandboxRoot',
     '--nonce': 'nonce',
     '--agent-cert': 'agentCert',
+    '--expect': 'expect',
+    '--compose-hash': 'composeHash',
+    '--app-compose': 'appCompose',
+    '--app-id': 'appId',
+    '--instance-id': 'instanceId',
+    '--vm-uuid': 'vmUuid',
+    '--key-provider': 'keyProvider',
   };
   while (rest.length > 0) {
     const raw = rest.shift()!;
@@ -73,7 +94,8 @@ function parseArgs(argv: string[]): Args {
   }
   if (args.help) return args;
   if (!args.evidence) throw new UsageError('--evidence is required');
-  if (!args.policy) throw new UsageError('--policy is required');
+  const identity = args.expect ?? args.composeHash ?? args.appCompose ?? args.appId;
+  if (!args.policy && !identity) throw new UsageError('--policy is required (for Phala / dstack JSON evidence: --expect or --compose-hash and --app-id)');
   if (args.nonce && args.agentCert) throw new UsageError('--nonce and --agent-cert are exclusive');
   if (args.nonce && !/^(?:[0-9a-fA-F]{2}){1,64}$/.test(args.nonce)) throw new UsageError('--nonce must be 1-64 bytes of hex');
   if (args.at !== undefined && !Number.isFinite(Date.parse(args.at))) throw new UsageError(`--at: not an ISO time: ${args.at}`);
@@ -114,6 +136,7 @@ export function formatVerdict(v: Verdict): string {
   const lines = v.checks.map((c) => {
     if (c.result === 'skip') return `- ${c.name}: skipped (${c.detail ?? ''})`;
     if (c.result === 'pass') return `✔ ${c.name}: ${c.actual}`;
+    if (c.undetermined) return `? ${c.name}: could not check: expected ${c.expected}, got ${c.actual}${c.detail ? ` (${c.detail})` : ''}`;
     return `✘ ${c.name}: expected ${c.expected}, got ${c.actual}${c.detail ? ` (${c.detail})` : ''}`;
   });
   lines.push('');
@@ -121,7 +144,40 @@ export function formatVerdict(v: Verdict): string {
   if (v.keyChain.length) lines.push(`key chain: ${v.keyChain.map((c) => `${c.role}=${c.subject.split(', ').find((p) => p.startsWith('CN=')) ?? c.subject}`).join(' ← ')}`);
   lines.push(`tcb: ${v.tcb.status}${v.tcb.advisories.length ? ` (${v.tcb.advisories.join(', ')})` : ''}   binding: ${v.binding.kind} – ${v.binding.detail}`);
   lines.push(`${v.verified ? '✔' : '✘'} ${v.summary}`);
+  if (v.result && v.result !== 'verified') lines.push(`result: ${v.result}`);
   return `${lines.join('\n')}\n`;
+}
+
+function sandboxRootOf(args: Args): Buffer | undefined {
+  const sandboxRoot = args.sandboxRoot ? readArg('--trust-sandbox-root', args.sandboxRoot) : undefined;
+  if (sandboxRoot) {
+    try {
+      if (certificatesFrom(sandboxRoot).map(parseCertificate).length === 0) throw new Error('no certificate in it');
+    } catch (err) {
+      throw new UsageError(`--trust-sandbox-root ${args.sandboxRoot}: not a PEM or DER certificate (${errorMessage(err)})`);
+    }
+  }
+  return sandboxRoot;
+}
+
+/** Phala / dstack JSON: quote + event log + identity, against --expect / --policy and the identity flags. */
+function verifyDstack(args: Args, attestation: unknown, io: CliIo): number {
+  const file = args.expect ? { flag: '--expect', path: args.expect } : args.policy ? { flag: '--policy', path: args.policy } : undefined;
+  let policy;
+  try {
+    policy = buildDstackPolicy(file && { ...file, text: readArg(file.flag, file.path).toString('utf8') }, {
+      ...args,
+      appCompose: args.appCompose !== undefined ? readArg('--app-compose', args.appCompose).toString('utf8') : undefined,
+    });
+  } catch (err) {
+    if (err instanceof DstackPolicyInputError) throw new UsageError(err.message);
+    throw err;
+  }
+  const collateral = args.collateral ? collateralFrom(args.collateral, readArg('--collateral', args.collateral)).tdx : undefined;
+  const sandboxRoot = sandboxRootOf(args);
+  const verdict = verifyDstackAttestation({ attestation, policy, collateral, at: args.at ?? new Date().toISOString(), trust: sandboxRoot ? { extraArks: [sandboxRoot], allowSandbox: true } : undefined });
+  io.stdout.write(args.json ? `${JSON.stringify(verdict, null, 2)}\n` : formatVerdict(verdict));
+  return verdict.verified ? 0 : 1;
 }
 
 export async function runAttestVerify(argv: string[], io: CliIo): Promise<number> {
@@ -134,7 +190,10 @@ export async function runAttestVerify(argv: string[], io: CliIo): Promise<number
       return 0;
     }
     const evidence = readArg('--evidence', args.evidence!);
-    const policyText = readArg('--policy', args.policy!).toString('utf8');
+    const dstack = dstackJsonOf(evidence);
+    if (dstack !== undefined) return verifyDstack(args, dstack, io);
+    if (!args.policy) throw new UsageError(`--policy is required: --expect and the identity flags apply only to Phala / dstack JSON evidence, and ${args.evidence} is not that`);
+    const policyText = readArg('--policy', args.policy).toString('utf8');
     try {
       parsePolicy(policyText);
     } catch (err) {
@@ -143,14 +202,7 @@ export async function runAttestVerify(argv: string[], io: CliIo): Promise<number
     const certificates = args.certs.map((c) => readArg('--cert', c));
     const collateral: CollateralBundle = args.collateral ? collateralFrom(args.collateral, readArg('--collateral', args.collateral)) : {};
     collateral.certificates = [...(collateral.certificates ?? []), ...certificates];
-    const sandboxRoot = args.sandboxRoot ? readArg('--trust-sandbox-root', args.sandboxRoot) : undefined;
-    if (sandboxRoot) {
-      try {
-        if (certificatesFrom(sandboxRoot).map(parseCertificate).length === 0) throw new Error('no certificate in it');
-      } catch (err) {
-        throw new UsageError(`--trust-sandbox-root ${args.sandboxRoot}: not a PEM or DER certificate (${errorMessage(err)})`);
-      }
-    }
+    const sandboxRoot = sandboxRootOf(args);
     const agentCert = args.agentCert ? readArg('--agent-cert', args.agentCert) : undefined;
     // The CLI is the one place that may default the time to "now"; verifyEvidence itself never reads the clock.
     const at = args.at ?? new Date().toISOString();

@@ -5,7 +5,11 @@ import { type ParsedCert, certificatesFrom, parseCertificate } from './x509';
 export interface TrustOptions {
   /** AMD ASK/ARK bundles; defaults to assets/amd-roots. */
   amdRoots?: AmdRootEntry[];
-  /** Additional ARKs (PEM or DER); honoured only with allowSandbox, so a stray root never widens trust by accident. */
+  /**
+   * Sandbox roots (PEM bundles or DER): AMD-shaped ARKs and Intel-shaped TDX roots made by cvmflow's sandboxes.
+   * Honoured only with allowSandbox, so a stray root never widens trust by accident. An ARK only anchors an SNP
+   * chain that names it; a TDX root only a PCK chain that ends with exactly that certificate.
+   */
   extraArks?: Array<string | Uint8Array>;
   allowSandbox?: boolean;
   /** Intel SGX Root CA (DER); defaults to the one bundled with @phala/dcap-qvl. */

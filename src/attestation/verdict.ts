@@ -10,8 +10,18 @@ export const CheckSchema = z.object({
   expected: z.string(),
   actual: z.string(),
   detail: z.string().optional(),
+  /** Set on a check that could not run (missing or unusable collateral, a missing evidence piece): not a "no". */
+  undetermined: z.literal(true).optional(),
 });
 export type Check = z.infer<typeof CheckSchema>;
+
+/**
+ * The overall answer: `verified`; `failed` when a check ran and said no; `undetermined` when something needed to
+ * decide could not be checked (no or expired collateral, an unreachable collateral service, a missing or malformed
+ * evidence piece). Only `failed` is proof of a bad CVM; `undetermined` is never `verified` either.
+ */
+export const VerdictResultSchema = z.enum(['verified', 'failed', 'undetermined']);
+export type VerdictResult = z.infer<typeof VerdictResultSchema>;
 
 export const EvidenceFormatSchema = z.enum([
   'snp-report',
@@ -21,6 +31,8 @@ export const EvidenceFormatSchema = z.enum([
   'tdx-quote-v5',
   'eat-cbor',
   'eat-jwt',
+  /** A dstack / Phala Cloud attestation: TDX quote + event log + app identity (JSON). */
+  'dstack',
   'base64',
   'unknown',
 ]);
@@ -62,6 +74,8 @@ export const TcbSchema = z.object({
 
 export const VerdictSchema = z.object({
   verified: z.boolean(),
+  /** Absent only in verdicts recorded before it existed. */
+  result: VerdictResultSchema.optional(),
   platform: PlatformSchema,
   format: EvidenceFormatSchema,
   /** Outer to inner wrappers, e.g. ["eat-cbor", "snp-report"]. */
@@ -93,6 +107,12 @@ export class CheckList {
     return false;
   }
 
+  /** A check that could not run for want of an input: recorded as not passed, and marked undetermined. */
+  unable(name: string, expected: string, actual: string, detail?: string): false {
+    this.items.push({ name, result: 'fail', expected, actual, ...(detail ? { detail } : {}), undetermined: true });
+    return false;
+  }
+
   skip(name: string, why: string): void {
     this.items.push({ name, result: 'skip', expected: '-', actual: '-', detail: why });
   }
@@ -103,5 +123,17 @@ export class CheckList {
 
   failures(): string[] {
     return this.items.filter((c) => c.result === 'fail').map((c) => c.name);
+  }
+
+  /** Checks that ran and said no (not merely unable to run). */
+  refusals(): string[] {
+    return this.items.filter((c) => c.result === 'fail' && !c.undetermined).map((c) => c.name);
+  }
+
+  /** `verified` needs every check passed and the named root-of-trust checks among them. */
+  result(rootChecks: readonly string[]): VerdictResult {
+    if (this.refusals().length > 0) return 'failed';
+    if (this.failures().length > 0) return 'undetermined';
+    return rootChecks.length > 0 && rootChecks.every((n) => this.passed(n)) ? 'verified' : 'undetermined';
   }
 }

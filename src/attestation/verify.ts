@@ -162,7 +162,7 @@ export function verifyEvidence(input: VerifyInput): Verdict {
     checks.add('evidence.format', true, 'a supported evidence format', decoded.formatChain.join(' → '));
   } catch (err) {
     out.formatChain = err instanceof EvidenceFormatError ? err.formatChain : ['unknown'];
-    checks.fail('evidence.format', 'raw SEV-SNP report, Azure HCL report, vTPM attestation, TDX quote v4/v5 or EAT token', errorMessage(err));
+    checks.unable('evidence.format', 'raw SEV-SNP report, Azure HCL report, vTPM attestation, TDX quote v4/v5 or EAT token', errorMessage(err));
   }
 
   if (decoded) {
@@ -173,7 +173,10 @@ export function verifyEvidence(input: VerifyInput): Verdict {
     if (decoded.snp) verifySnp(decoded, input, policy, checks, atMs, out);
     if (decoded.tdxQuote) {
       const trust = resolveTrust(input.trust);
-      const tdx = verifyTdxQuote({ quote: decoded.tdxQuote, collateral: input.collateral?.tdx, atMs, intelRootCaDer: trust.intelRootCaDer, acceptedTcbStatuses: trust.acceptedTdxTcbStatuses }, checks);
+      const tdx = verifyTdxQuote(
+        { quote: decoded.tdxQuote, collateral: input.collateral?.tdx, atMs, intelRootCaDer: trust.intelRootCaDer, acceptedTcbStatuses: trust.acceptedTdxTcbStatuses, sandboxRoots: trust.extraArks, ignoredSandboxRoots: trust.ignoredExtraArks },
+        checks,
+      );
       out.keyChain = tdx.keyChain;
       out.hardwareRoot = ['tdx.dcap'];
       out.tcb = { status: tdx.tcbStatus, advisories: tdx.advisories, reported: tdx.quote ? { tee_tcb_svn: toHex(tdx.quote.td.teeTcbSvn) } : {} };
@@ -198,16 +201,18 @@ export function verifyEvidence(input: VerifyInput): Verdict {
   const failures = checks.failures();
   const hardwareOk = out.hardwareRoot.length > 0 && out.hardwareRoot.every((n) => checks.passed(n));
   const verified = failures.length === 0 && hardwareOk;
+  const result = checks.result(out.hardwareRoot);
   const policyPins = policy?.kind === 'snp' ? !!policy.reportData : policy?.kind === 'tdx' ? !!policy.body.reportData : false;
   const binding = describeBinding(exp, out.bindingProven, policyPins && failures.every((f) => !f.endsWith('report_data')), out.inner);
   const counted = checks.items.filter((c) => c.result !== 'skip').length;
   const format = out.formatChain.find((f) => f !== 'base64') ?? 'unknown';
   const summary = verified
     ? `verified: ${out.platform} ${out.formatChain.join(' → ')}, ${counted} checks passed; binding: ${binding.kind}${binding.fresh ? ' (fresh)' : ''}`
-    : `NOT verified: ${failures.length ? `${failures.length} of ${counted} checks failed (${failures.join(', ')})` : 'no hardware root of trust was checked'}`;
+    : `NOT verified${result === 'undetermined' ? ' (undetermined)' : ''}: ${failures.length ? `${failures.length} of ${counted} checks failed (${failures.join(', ')})` : 'no hardware root of trust was checked'}`;
 
   return {
     verified,
+    result,
     platform: out.platform,
     format,
     formatChain: out.formatChain,

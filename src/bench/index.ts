@@ -16,7 +16,10 @@ async function main(): Promise<void> {
     for (const r of rows) console.log(`${r.name.padEnd(48)} ${String(r.opsPerSec).padStart(8)} /s  (${r.iterations} runs)`);
     const snp = rows.find((r) => r.name.startsWith('snp'));
     const tdx = rows.find((r) => r.name.startsWith('tdx'));
+    const dstack = rows.find((r) => r.name.startsWith('dstack'));
     if (snp && tdx) console.log(`SNP / TDX throughput ratio: ${(snp.opsPerSec / tdx.opsPerSec).toFixed(1)}x`);
+    if (dstack && tdx) console.log(`dstack / TDX throughput ratio: ${(dstack.opsPerSec / tdx.opsPerSec).toFixed(2)}x (the event-log replay and identity checks on top of DCAP)`);
+    if (dstack && snp) console.log(`dstack / SNP throughput ratio: ${(dstack.opsPerSec / snp.opsPerSec).toFixed(2)}x`);
   }
 
   if (want('cluster')) {

@@ -14,14 +14,18 @@ import { createSecretResolver } from './secrets';
 import { resolveTemporalCli, ToolchainError } from './toolchain/temporal-cli';
 import { createWorker } from './worker';
 
-/** The sandbox's attestation root is trusted only for this worker's own Prism sandbox, or when configured. */
+/**
+ * Sandbox attestation roots (Prism's AMD-shaped ARK, Phala's TDX root) are trusted only for this worker's own
+ * sandboxes, or when configured (a PEM bundle in CVMFLOW_TRUST_SANDBOX_ROOT_FILE); never for a real provider.
+ */
 function sandboxRoot(config: CvmflowConfig, clients: ProviderClients): (() => string | undefined) | undefined {
   if (config.trustSandboxRootFile) {
     const pem = readFileSync(config.trustSandboxRootFile, 'utf8');
     return () => pem;
   }
-  const prism = clients.sandboxes?.prism;
-  return prism ? () => prism.sandbox.sandboxRootPem() : undefined;
+  const { prism, phala } = clients.sandboxes ?? {};
+  if (!prism && !phala) return undefined;
+  return () => [prism?.sandbox.sandboxRootPem(), phala?.sandbox.sandboxTdxRootPem()].filter(Boolean).join('') || undefined;
 }
 
 /** A start-up problem the person can fix: printed as one line, without a stack trace. */
@@ -75,6 +79,8 @@ async function main(): Promise<void> {
     cudo: clients.cudo,
     resolveSecret: createSecretResolver({ secretsDir: config.secretsDir }),
     sandboxAttestationRoot: sandboxRoot(config, clients),
+    // this worker's own Phala sandbox plays Intel PCS for its TDX chain; other sandboxes' collateral comes from CVMFLOW_COLLATERAL_DIR
+    sandboxTdxCollateral: clients.sandboxes?.phala ? () => clients.sandboxes!.phala!.sandbox.sandboxTdxCollateral() : undefined,
     collateral: config.collateral,
   });
   const worker = await createWorker({ connection, config, activities });

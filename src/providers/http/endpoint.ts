@@ -11,6 +11,11 @@ export interface EndpointDef {
   /** The activity that wraps it, e.g. `phalaGetCvm`. */
   activity: string;
   summary: string;
+  /**
+   * Set on an endpoint the provider docs do not list (the docs are the contract for the rest): where it is described
+   * instead, e.g. `provider-notes/phala-attestation.md`. Such endpoints are marked in the README table.
+   */
+  beyondDocs?: string;
 }
 
 export function endpointLabel(e: Pick<EndpointDef, 'method' | 'path'>): string {

@@ -1,4 +1,5 @@
-// The Phala Cloud API client: one method per documented CVM endpoint, zod-validated both ways.
+// The Phala Cloud API client: one method per documented CVM endpoint (plus the two attestation endpoints of
+// provider-notes/phala-attestation.md), zod-validated both ways.
 // Auth: the key goes as `X-API-Key` (what the SDK, CLI and Terraform send) and as `Authorization: Bearer`
 // (what our docs show); `X-Phala-Version` is pinned because response shapes depend on it.
 import type { z } from 'zod';
@@ -6,8 +7,9 @@ import { HttpCore, type ResponseLog } from '../http/core';
 import type { Dispatcher } from 'undici';
 import { ProviderError } from '../http/errors';
 import { PHALA } from './endpoints';
+import { AppAttestationsSchema, CvmAttestationSchema, type PhalaAppAttestations, type PhalaCvmAttestation } from './attestation-schemas';
 import { parsePhalaErrorBody } from './errors';
-import { resolveCvmRef, type CvmRefObject } from './identifiers';
+import { canonicalAppId, resolveCvmRef, type CvmRefObject } from './identifiers';
 import {
   CommitCvmRequestSchema,
   CommitCvmResponseSchema,
@@ -226,6 +228,20 @@ export class PhalaClient {
       }
       // other event names (comments, keep-alives) are ignored
     }
+  }
+
+  /** GET /cvms/{id}/attestation (beyond the docs): RA-TLS certificates (the end-entity one holds the quote) and tcb_info. */
+  async getCvmAttestation(ref: CvmRef, opts: CallOptions = {}): Promise<PhalaCvmAttestation> {
+    const endpoint = PHALA.getCvmAttestation;
+    return this.core.request({ endpoint, params: { id: pathId(endpoint, ref) }, schema: CvmAttestationSchema, signal: opts.signal });
+  }
+
+  /** GET /apps/{app_id}/attestations (beyond the docs): one entry per instance of the app. */
+  async getAppAttestations(appId: string, opts: CallOptions = {}): Promise<PhalaAppAttestations> {
+    const endpoint = PHALA.getAppAttestations;
+    const id = canonicalAppId(appId);
+    if (!id) throw new ProviderError({ kind: 'invalid_request', provider: 'phala', endpoint: `${endpoint.method} ${endpoint.path}`, message: `app_id must be 40 hex characters (optionally 0x / app_ prefixed), got ${JSON.stringify(appId)}` });
+    return this.core.request({ endpoint, params: { app_id: id }, schema: AppAttestationsSchema, signal: opts.signal });
   }
 
   private async power(endpoint: typeof PHALA.startCvm, ref: CvmRef, body: unknown, opts: CallOptions): Promise<PhalaVm> {

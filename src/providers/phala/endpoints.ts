@@ -1,4 +1,5 @@
-// The Phala Cloud CVM lifecycle endpoints our docs describe (provider-docs/phala-cloud-*.txt), one activity each.
+// The Phala Cloud CVM lifecycle endpoints our docs describe (provider-docs/phala-cloud-*.txt), one activity each,
+// then the two attestation endpoints beyond those docs (provider-notes/phala-attestation.md), marked `beyondDocs`.
 // Paths are relative to the base URL `https://cloud-api.phala.com/api/v1`.
 import type { EndpointDef } from '../http/endpoint';
 
@@ -14,6 +15,22 @@ export const phalaEndpoints = [
   { provider: 'phala', method: 'DELETE', path: '/cvms/{id}', activity: 'phalaDeleteCvm', summary: 'Permanently delete a CVM and its data' },
   { provider: 'phala', method: 'POST', path: '/cvms/{id}/replicas', activity: 'phalaReplicateCvm', summary: 'Create a replica of a CVM (same compose) on a node (node_id)' },
   { provider: 'phala', method: 'GET', path: '/cvms/{id}/state', activity: 'phalaWatchCvmState', summary: 'Watch the CVM state as server-sent events until a target status (interval 5-30 s, timeout 10-600 s)' },
+  {
+    provider: 'phala',
+    method: 'GET',
+    path: '/cvms/{id}/attestation',
+    activity: 'phalaGetCvmAttestation',
+    summary: "A CVM's attestation: RA-TLS app certificates (the end-entity one carries the TDX quote) and tcb_info (registers, event log, app_compose)",
+    beyondDocs: 'provider-notes/phala-attestation.md',
+  },
+  {
+    provider: 'phala',
+    method: 'GET',
+    path: '/apps/{app_id}/attestations',
+    activity: 'phalaGetAppAttestations',
+    summary: "An app's attestations, one per instance (quote, tcb_info / eventlog, vm_uuid); served without an API key",
+    beyondDocs: 'provider-notes/phala-attestation.md',
+  },
 ] as const satisfies readonly EndpointDef[];
 
 export type PhalaActivityName = (typeof phalaEndpoints)[number]['activity'];
@@ -35,4 +52,6 @@ export const PHALA = {
   deleteCvm: byActivity('phalaDeleteCvm'),
   replicateCvm: byActivity('phalaReplicateCvm'),
   watchCvmState: byActivity('phalaWatchCvmState'),
+  getCvmAttestation: byActivity('phalaGetCvmAttestation'),
+  getAppAttestations: byActivity('phalaGetAppAttestations'),
 } as const;

@@ -2,7 +2,9 @@
 // provider-notes/phala.md — X-API-Key or Bearer auth with FastAPI error bodies, X-Phala-Version-dependent shapes,
 // two-phase provision/commit with idempotency, ERR-03-007 conflicts and expiring provisions (466), the on-chain
 // KMS branch (465/467/468) against a simulated chain, env decryption with the app key, a timed power state
-// machine with busy (409) locks and boot-failure injection, replicas, and the SSE state watch.
+// machine with busy (409) locks and boot-failure injection, replicas, and the SSE state watch. Beyond the docs it
+// serves both attestation endpoints (provider-notes/phala-attestation.md) with dstack evidence signed by a sandbox
+// TDX chain made at run time, and attestation faults.
 import { SandboxClock } from '../http/clock';
 import { SandboxServer, type SandboxRequest, type SandboxResponse, type SseWriter } from '../http/server';
 import { PHALA } from '../../providers/phala/endpoints';
@@ -12,7 +14,20 @@ import { composeHash } from '../../providers/phala/compose-hash';
 import { decryptEnvVars, ENV_KEY_PATTERN, generateEnvKeyPair } from '../../providers/phala/encrypt-env';
 import { ALREADY_REGISTERED, CommitCvmRequestSchema, PHALA_API_VERSIONS, ProvisionCvmRequestSchema, WatchQuerySchema, type KmsType } from '../../providers/phala/schemas';
 import { classifyPhalaStatus, statusMatches, TX_HASH_PATTERN } from '../../contract/rules/phala';
+import type { DcapCollateral } from '../../attestation/tdx/verify';
+import {
+  buildDstackEvidence,
+  createSandboxKmsRoot,
+  PHALA_ATTESTATION_FAULTS,
+  renderAppCertificates,
+  renderTcbInfo,
+  sandboxOsImageHash,
+  type AttestationFaultRule,
+  type AttestedCvm,
+  type PhalaAttestationFault,
+} from './attestation';
 import { bareHex, SimulatedChain, type RegisterOnChainInput, type RegisterOnChainResult } from './chain';
+import { createSandboxTdxChain, sandboxTdxCollateralCachePath, type SandboxTdxChainOptions } from './tdx-chain';
 import {
   DEFAULT_DURATIONS,
   DEFAULT_IMAGE,
@@ -42,6 +57,7 @@ import {
 import { busy, cvmNotFound, detail, structured, validation, zodValidation } from './responses';
 
 export { DEFAULT_DURATIONS, DEFAULT_NODES, type PhalaSandboxDurations, type SandboxNode } from './model';
+export { PHALA_ATTESTATION_FAULTS, type AttestationFaultRule, type PhalaAttestationFault } from './attestation';
 export type { RegisterOnChainInput, RegisterOnChainResult } from './chain';
 
 export const DEFAULT_PHALA_SANDBOX_KEY = 'sandbox-phala-key';
@@ -59,6 +75,8 @@ export interface PhalaSandboxOptions {
   provisionTtlMs?: number;
   /** The version answered when a request has no X-Phala-Version (default 2025-10-28, the legacy shapes). */
   defaultVersion?: RenderVersion;
+  /** Dates and TCB status of the sandbox TDX chain (made when the sandbox is created). */
+  tdxChain?: SandboxTdxChainOptions;
 }
 
 export interface BootFailure {
@@ -92,6 +110,15 @@ export interface PhalaSandbox {
   appEnvPubkey(appId: string): string | undefined;
   /** The X-Phala-Version each request carried (undefined when absent), in order. */
   versionsSeen(): Array<string | undefined>;
+  /** PEM of the sandbox TDX root CA (NOT Intel) that signs every sandbox quote: trust it only for this sandbox. */
+  sandboxTdxRootPem(): string;
+  /** DCAP collateral for the sandbox chain (the sandbox plays Intel PCS for it). */
+  sandboxTdxCollateral(): DcapCollateral;
+  /** The simulated KMS root key (hex DER SPKI) every CVM's key-provider event names. */
+  kmsRootKeyId(): string;
+  /** Makes the attestation of one CVM (any identifier, or its name before it exists) or of every CVM wrong. */
+  setAttestationFault(rule: AttestationFaultRule): void;
+  clearAttestationFaults(): void;
 }
 
 interface Lookup {
@@ -112,6 +139,9 @@ export function createPhalaSandbox(opts: PhalaSandboxOptions = {}): PhalaSandbox
   const provisionTtlMs = opts.provisionTtlMs ?? 3_600_000;
   const defaultVersion = opts.defaultVersion ?? '2025-10-28';
   const chain = new SimulatedChain(clock);
+  const tdxChain = createSandboxTdxChain(opts.tdxChain);
+  const kmsRootId = createSandboxKmsRoot();
+  const attestationFaults: AttestationFaultRule[] = [];
 
   const cvms: SandboxCvm[] = [];
   const pending: PendingProvision[] = [];
@@ -243,6 +273,8 @@ export function createPhalaSandbox(opts: PhalaSandboxOptions = {}): PhalaSandbox
       if (versions.length > 1000) versions.splice(0, 100);
       const key = header(req, 'x-api-key');
       const bearer = header(req, 'authorization');
+      // Phala's Trust Center reads an app's attestations without an API key (provider-notes/phala-attestation.md §1.B)
+      if (!key && !bearer && req.method === 'GET' && /^\/apps\/[^/]+\/attestations$/.test(req.path)) return undefined;
       if (!key && !bearer) return detail(401, 'Not authenticated', { 'www-authenticate': 'Bearer' });
       if (!userOf(req)) return detail(401, 'Invalid API key', { 'www-authenticate': 'Bearer' });
       const version = header(req, 'x-phala-version');
@@ -267,6 +299,22 @@ export function createPhalaSandbox(opts: PhalaSandboxOptions = {}): PhalaSandbox
         failNextBoot({ cvm: b.cvm ?? b.cvm_id, bootError: b.boot_error });
         return { status: 200, json: { pending_boot_failures: bootFailures.length } };
       },
+      'phala/attestation-fault': (req) => {
+        if (req.method === 'DELETE') {
+          attestationFaults.length = 0;
+          return { status: 200, json: { attestation_faults: [] } };
+        }
+        if (req.method === 'POST') {
+          const b = (req.body ?? {}) as { cvm?: unknown; fault?: unknown };
+          if (!(PHALA_ATTESTATION_FAULTS as readonly unknown[]).includes(b.fault)) return { status: 400, json: { error: `fault must be one of ${PHALA_ATTESTATION_FAULTS.join(', ')}` } };
+          if (b.cvm !== undefined && (typeof b.cvm !== 'string' || b.cvm === '')) return { status: 400, json: { error: 'cvm must be a CVM identifier or name' } };
+          setAttestationFault({ cvm: b.cvm, fault: b.fault as PhalaAttestationFault });
+        }
+        return { status: 200, json: { attestation_faults: attestationFaults } };
+      },
+      // For a worker outside this process: trust root_pem (CVMFLOW_TRUST_SANDBOX_ROOT_FILE) and put the collateral at
+      // cache_path under CVMFLOW_COLLATERAL_DIR, where the worker's collateral gatherer looks for this FMSPC
+      'phala/tdx-root': () => ({ status: 200, json: { root_pem: tdxChain.root.pem, fmspc: tdxChain.fmspc, cache_path: sandboxTdxCollateralCachePath(tdxChain), collateral: tdxChain.collateral } }),
       'phala/cvms': () => ({
         status: 200,
         json: {
@@ -386,7 +434,7 @@ export function createPhalaSandbox(opts: PhalaSandboxOptions = {}): PhalaSandbox
         compose_hash: hash,
         fmspc: node.fmspc,
         device_id: node.deviceId,
-        os_image_hash: `${Buffer.from(image).toString('hex').padEnd(64, '0').slice(0, 64)}`,
+        os_image_hash: sandboxOsImageHash(image),
         instance_type: instanceType,
         teepod_id: node.id,
         kms_id: k.id,
@@ -656,6 +704,92 @@ export function createPhalaSandbox(opts: PhalaSandboxOptions = {}): PhalaSandbox
     tick();
   });
 
+  // ------------------------------------------------------------ attestation (beyond the docs)
+
+  const attestationFault = (cvm: SandboxCvm): PhalaAttestationFault | undefined =>
+    attestationFaults.find((r) => r.cvm === undefined || r.cvm === cvm.name || candidates(r.cvm).includes(cvm))?.fault;
+
+  const attested = (cvm: SandboxCvm): AttestedCvm => ({
+    name: cvm.name,
+    appId: cvm.appId,
+    vmUuid: cvm.vmUuid,
+    instanceId: cvm.instanceId,
+    composeFile: cvm.composeFile,
+    composeHash: cvm.composeHash,
+    image: cvm.image,
+    vcpu: cvm.vcpu,
+    memory: cvm.memory,
+  });
+
+  /** Evidence exists only while the CVM runs (and the offline fault hides it). */
+  const evidenceOf = (cvm: SandboxCvm) => {
+    const v = viewOf(cvm, clock);
+    const fault = attestationFault(cvm);
+    if (fault === 'offline' || v.status !== 'running' || v.inProgress) return { status: v.status, evidence: undefined };
+    return { status: v.status, evidence: buildDstackEvidence(tdxChain, attested(cvm), kmsRootId, fault) };
+  };
+
+  // GET /cvms/{id}/attestation: a stopped CVM answers 200 with is_online false and nulls (the CLI prints "Offline")
+  server.route(PHALA.getCvmAttestation, (req) => {
+    const { cvm, error } = lookup(req, req.params.id!);
+    if (!cvm) return error!;
+    const { status, evidence } = evidenceOf(cvm);
+    if (!evidence) return { status: 200, json: { name: cvm.name, is_online: false, is_public: true, error: `CVM is not running (status: ${status})`, compose_file: null, app_certificates: null, tcb_info: null } };
+    return {
+      status: 200,
+      json: {
+        name: cvm.name,
+        is_online: true,
+        is_public: true,
+        error: null,
+        compose_file: (cvm.composeFile.docker_compose_file as string | undefined) ?? null,
+        app_certificates: renderAppCertificates(attested(cvm), evidence, cvm.timeline.since),
+        tcb_info: renderTcbInfo(attested(cvm), evidence),
+      },
+    };
+  });
+
+  // GET /apps/{app_id}/attestations: every instance, public; an unknown app is a 500, as Phala answers it
+  server.route(PHALA.getAppAttestations, (req) => {
+    const appId = canonicalAppId(req.params.app_id);
+    const instances = appId ? cvms.filter((c) => c.appId === appId) : [];
+    if (instances.length === 0) return { status: 500, json: { detail: 'App not found or currently down' } };
+    const first = instances[0]!;
+    const k = KMS_CATALOGUE[first.kms];
+    return {
+      status: 200,
+      json: {
+        app_id: appId,
+        contract_address: first.contractAddress ?? null,
+        kms_info: { contract_address: k.kms_contract_address, chain_id: k.chain_id, version: k.version, url: k.url, gateway_app_id: k.gateway_app_id, gateway_app_url: `https://gateway.${k.slug}.phala.network`, kms_type: first.kms.toLowerCase() },
+        instances: instances.map((cvm) => {
+          const { status, evidence } = evidenceOf(cvm);
+          const node = nodeById(cvm.nodeId);
+          const platform = { ppid: node?.deviceId.slice(0, 32) ?? null, ppid_sha256: node?.deviceId ?? null, device_id: node?.deviceId ?? null, fmspc: tdxChain.fmspc, tee_tcb_svn: tdxChain.teeTcbSvn.toString('hex'), cpusvn: tdxChain.cpuSvn.toString('hex'), pcesvn: tdxChain.pceSvn };
+          const common = { vm_uuid: cvm.vmUuid, name: cvm.name, instance_id: cvm.instanceId, status, ...platform };
+          if (!evidence) return { ...common, image_version: null, quote: null, eventlog: null, tcb_info: null, app_certificates: null, compose_file: null, error: `CVM is not running (status: ${status})` };
+          return {
+            ...common,
+            image_version: cvm.image,
+            quote: evidence.quote.toString('hex'),
+            tcb_info: renderTcbInfo(attested(cvm), evidence),
+            app_certificates: renderAppCertificates(attested(cvm), evidence, cvm.timeline.since),
+            compose_file: (cvm.composeFile.docker_compose_file as string | undefined) ?? null,
+            error: null,
+          };
+        }),
+        kms_guest_agent_info: null,
+        gateway_guest_agent_info: null,
+        qemu_version: '9.2.1',
+      },
+    };
+  });
+
+  function setAttestationFault(rule: AttestationFaultRule): void {
+    if (!(PHALA_ATTESTATION_FAULTS as readonly string[]).includes(rule.fault)) throw new TypeError(`fault must be one of ${PHALA_ATTESTATION_FAULTS.join(', ')}`);
+    attestationFaults.unshift({ ...rule });
+  }
+
   // ------------------------------------------------------------ programmatic helpers
 
   function registerOnChain(input: RegisterOnChainInput): RegisterOnChainResult & { app_env_encrypt_pubkey: string } {
@@ -698,5 +832,12 @@ export function createPhalaSandbox(opts: PhalaSandboxOptions = {}): PhalaSandbox
     failNextBoot,
     appEnvPubkey: (appId) => appKeys.get(bareHex(appId).replace(/^app_/, ''))?.publicKeyHex,
     versionsSeen: () => versions.slice(),
+    sandboxTdxRootPem: () => tdxChain.root.pem,
+    sandboxTdxCollateral: () => tdxChain.collateral,
+    kmsRootKeyId: () => kmsRootId,
+    setAttestationFault,
+    clearAttestationFaults: () => {
+      attestationFaults.length = 0;
+    },
   };
 }

@@ -2,6 +2,7 @@
 import { randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import { phaseAt, type Phase, type SandboxClock } from '../http/clock';
 import type { KmsType } from '../../providers/phala/schemas';
+import { sandboxOsImageHash } from './attestation';
 
 export type SandboxStatus = 'starting' | 'running' | 'stopping' | 'stopped' | 'restarting' | 'exited';
 export type PowerOp = 'boot' | 'stop' | 'shutdown' | 'restart' | 'idle';
@@ -267,7 +268,7 @@ export function renderDetail(cvm: SandboxCvm, version: RenderVersion, ctx: Rende
     instance_id: cvm.instanceId,
     resource: { instance_type: cvm.instanceType, vcpu: cvm.vcpu, memory_in_gb: cvm.memory / 1024, disk_in_gb: cvm.diskSize, gpus: 0, compute_billing_price: '0.058', billing_period: 'hourly' },
     node_info: node ? { id: node.id, name: node.name, region: node.region, device_id: node.deviceId, ppid: node.deviceId.slice(0, 32), status: 'online', version: '0.5.3' } : null,
-    os: { name: cvm.image, version: '0.5.3', is_dev: cvm.image.includes('dev'), os_image_hash: 'a4c1d4c1' + '0'.repeat(56) },
+    os: { name: cvm.image, version: '0.5.3', is_dev: cvm.image.includes('dev'), os_image_hash: sandboxOsImageHash(cvm.image) },
     kms_type: cvm.kms.toLowerCase(),
     kms_info: {
       chain_id: k.chain_id,
