@@ -2,8 +2,10 @@
 // @temporalio/client: no activities, providers, sandbox or worker code.
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowExecutionInfo, type WorkflowHandle } from '@temporalio/client';
-import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { z } from 'zod';
+import { codecKeyRingFromEnv, loadCodecKeyRing, type CodecKeyRing } from '../codec/key-ring';
+import { codecDataConverter } from '../codec/payload-codec';
+import { resolveTemporalEnv } from '../common/temporal-env';
 import { describeIssues, type Provider } from '../contract/common';
 import { CreateCudoVmInputSchema, type CreateCudoVmInput, type CreateCudoVmResult } from '../contract/cudo';
 import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from '../contract/defaults';
@@ -76,10 +78,22 @@ export interface CvmflowClientOptions {
   taskQueue?: string;
 }
 
+/** Where a client connects when neither options, environment nor a Temporal profile name an address. */
+export const DEFAULT_ADDRESS = '127.0.0.1:7233';
+
 export interface ConnectOptions extends CvmflowClientOptions {
-  /** host:port; default TEMPORAL_ADDRESS, else 127.0.0.1:7233. TLS / API key follow the Temporal env config. */
+  /** host:port; default TEMPORAL_ADDRESS, else the Temporal profile's address, else 127.0.0.1:7233. */
   address?: string;
+  /** Default TEMPORAL_NAMESPACE, else the profile's namespace, else `default`. */
   namespace?: string;
+  /** Profile of the Temporal config file (default TEMPORAL_PROFILE, else `default`); TLS and API key come from it. */
+  profile?: string;
+  /** The Temporal config file (default TEMPORAL_CONFIG_FILE, else ~/.config/temporalio/temporal.toml). */
+  configFile?: string;
+  /** Payload codec keys (default the file named by CVMFLOW_CODEC_KEYS_FILE; none: no encryption). */
+  codecKeys?: CodecKeyRing | string;
+  /** Environment to read instead of process.env. */
+  env?: Record<string, string | undefined>;
   connectTimeout?: import('@temporalio/common').Duration;
 }
 
@@ -151,18 +165,17 @@ export class CvmflowClient {
     this.taskQueue = opts.taskQueue ?? DEFAULT_TASK_QUEUE;
   }
 
-  /** Connects to Temporal (TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE and the standard Temporal env config). */
+  /**
+   * Connects to Temporal: options, then environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ...), then the Temporal
+   * profile, then defaults, as the `temporal` CLI does; payloads are encrypted when codec keys are configured.
+   */
   static async connect(opts: ConnectOptions = {}): Promise<CvmflowClient> {
-    let base: { connectionOptions: Record<string, unknown>; namespace?: string } = { connectionOptions: {} };
-    try {
-      base = loadClientConnectConfig() as unknown as typeof base;
-    } catch {
-      /* no profile file: plain environment */
-    }
-    const address = opts.address ?? process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
-    const connection = await Connection.connect({ ...base.connectionOptions, address, connectTimeout: opts.connectTimeout ?? '5s' });
-    const namespace = opts.namespace ?? process.env.TEMPORAL_NAMESPACE ?? base.namespace ?? DEFAULT_NAMESPACE;
-    const c = new CvmflowClient(new Client({ connection, namespace }), { taskQueue: opts.taskQueue ?? process.env.CVMFLOW_TASK_QUEUE });
+    const env = opts.env ?? process.env;
+    const t = resolveTemporalEnv(opts, env, { address: DEFAULT_ADDRESS, namespace: DEFAULT_NAMESPACE });
+    const keys = typeof opts.codecKeys === 'string' ? loadCodecKeyRing(opts.codecKeys) : (opts.codecKeys ?? codecKeyRingFromEnv(env));
+    const connection = await Connection.connect({ ...t.connection, address: t.address, connectTimeout: opts.connectTimeout ?? '5s' });
+    const client = new Client({ connection, namespace: t.namespace, dataConverter: codecDataConverter(keys) });
+    const c = new CvmflowClient(client, { taskQueue: opts.taskQueue ?? env.CVMFLOW_TASK_QUEUE });
     c.ownConnection = connection;
     return c;
   }

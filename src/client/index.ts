@@ -3,4 +3,7 @@
 export * from './cvmflow-client';
 export * from './schedules';
 export { jsonSchemas } from './json-schemas';
+export { CodecKeyError, CodecKeyRing, loadCodecKeyRing, parseCodecKeys } from '../codec/key-ring';
+export { CodecDecodeError, codecDataConverter, createPayloadCodec, EncryptionCodec } from '../codec/payload-codec';
+export { resolveTemporalEnv, TemporalEnvError, type ResolvedTemporalEnv, type TemporalFlags } from '../common/temporal-env';
 export * from '../contract';

@@ -25,7 +25,9 @@ export function addCodecKey(path: string, opts: { id?: string; now?: Date } = {}
   }
   const createdAt = now.toISOString();
   keys.push({ id, key: randomBytes(32).toString('base64'), createdAt });
-  writeFileSync(path, `${JSON.stringify({ keys }, null, 2)}\n`, { mode: 0o600 });
+  const text = `${JSON.stringify({ keys }, null, 2)}\n`;
+  parseCodecKeys(text, path); // the new entry too (its id) must be valid before the file is replaced
+  writeFileSync(path, text, { mode: 0o600 });
   chmodSync(path, 0o600);
   return { id, createdAt, keys: keys.length };
 }

@@ -3,7 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_DEV_SERVER_PORT, DEFAULT_DEV_UI_PORT, DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from '../contract/defaults';
+import { DEFAULT_CODEC_SERVER_PORT as DEFAULT_DEV_CODEC_SERVER_PORT } from '../codec/codec-server';
+import { loadCodecKeyRing, type CodecKeyRing } from '../codec/key-ring';
 import { parseDurationMs } from '../common/duration';
+import { resolveTemporalEnv } from '../common/temporal-env';
 
 /** Variables whose values are secret: never printed, redacted from logs. */
 export const SECRET_VARIABLES = ['PHALA_API_KEY', 'PRISM_TOKEN', 'CUDO_API_KEY', 'TEMPORAL_API_KEY'] as const;
@@ -44,7 +47,10 @@ const hostPort = z.string().regex(/^[^\s:/]+(:\d+)?$|^\[[0-9a-fA-F:]+\](:\d+)?$/
 
 const envSchema = z.object({
   TEMPORAL_ADDRESS: hostPort.optional(),
-  TEMPORAL_NAMESPACE: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, 'expected a namespace name (letters, digits, . _ -)').default(DEFAULT_NAMESPACE),
+  TEMPORAL_NAMESPACE: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, 'expected a namespace name (letters, digits, . _ -)').optional(),
+  // A profile of the Temporal config file gives address, namespace, TLS and API key under the variables above.
+  TEMPORAL_PROFILE: z.string().min(1).optional(),
+  TEMPORAL_CONFIG_FILE: z.string().min(1).optional(),
   TEMPORAL_API_KEY: secret.optional(),
   CVMFLOW_TASK_QUEUE: z.string().min(1, 'must not be empty').max(200, 'at most 200 characters').default(DEFAULT_TASK_QUEUE),
   CVMFLOW_MAX_CONCURRENT_ACTIVITIES: positiveInt('activity slots').default(100),
@@ -57,6 +63,10 @@ const envSchema = z.object({
   CVMFLOW_DATA_DIR: z.string().min(1).default('.temporal'),
   CVMFLOW_DEV_SERVER_PORT: port.default(DEFAULT_DEV_SERVER_PORT),
   CVMFLOW_DEV_UI_PORT: port.default(DEFAULT_DEV_UI_PORT),
+  // Payload encryption: a keys file turns the codec on (src/codec); the dev server's UI then decodes through
+  // the codec server npm start runs on this port.
+  CVMFLOW_CODEC_KEYS_FILE: z.string().min(1).optional(),
+  CVMFLOW_DEV_CODEC_SERVER_PORT: port.default(DEFAULT_DEV_CODEC_SERVER_PORT),
   // auto: the sandbox serves every provider without credentials; off: such providers are disabled.
   // Default: auto on the embedded dev server, off when TEMPORAL_ADDRESS points at a real cluster.
   CVMFLOW_SANDBOX: z.enum(['auto', 'off'], { message: 'expected auto (simulate providers without credentials) or off' }).optional(),
@@ -91,7 +101,7 @@ export interface ProviderEndpointConfig {
 
 export interface CvmflowConfig {
   temporal: {
-    /** Undefined: the embedded dev server is started. */
+    /** Undefined: the embedded dev server is started. From TEMPORAL_ADDRESS, else the Temporal profile. */
     address?: string;
     namespace: string;
     apiKey?: string;
@@ -108,6 +118,8 @@ export interface CvmflowConfig {
   metricsAddress?: string;
   devServer: { dataDir: string; port: number; uiPort: number };
   sandbox: { mode: 'auto' | 'off'; host: string; speed: number };
+  /** The payload codec's key ring (undefined: off), and the port of the codec server next to the dev server. */
+  codec: { keyRing?: CodecKeyRing; devServerPort: number };
   /** Folder whose files `file:<name>` secret references read. */
   secretsDir?: string;
   collateral: { cacheDir?: string; allowNetwork: boolean };
@@ -171,10 +183,26 @@ export function loadConfig(rawEnv: Env = process.env): CvmflowConfig {
     const unreadable = (name: string) => problems.some((p) => p.startsWith(`${name}_FILE:`) || p.startsWith(`${name} and`));
     problems.push(...pairingProblems(parsed.data).filter((p) => !SECRET_VARIABLES.some((s) => p.startsWith(`${s}:`) && unreadable(s))));
   }
+  // Address and namespace: environment first, then the Temporal profile (as the temporal CLI does).
+  let temporal: ReturnType<typeof resolveTemporalEnv> | undefined;
+  let keyRing: CodecKeyRing | undefined;
+  if (parsed.success) {
+    try {
+      temporal = resolveTemporalEnv({}, env, { namespace: DEFAULT_NAMESPACE });
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+    try {
+      keyRing = parsed.data.CVMFLOW_CODEC_KEYS_FILE ? loadCodecKeyRing(parsed.data.CVMFLOW_CODEC_KEYS_FILE) : undefined;
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data!;
+  const address = temporal!.address;
   return {
-    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, apiKey: e.TEMPORAL_API_KEY },
+    temporal: { address, namespace: temporal!.namespace, apiKey: e.TEMPORAL_API_KEY },
     taskQueue: e.CVMFLOW_TASK_QUEUE,
     worker: {
       maxConcurrentActivityTaskExecutions: e.CVMFLOW_MAX_CONCURRENT_ACTIVITIES,
@@ -185,7 +213,8 @@ export function loadConfig(rawEnv: Env = process.env): CvmflowConfig {
     log: { level: e.CVMFLOW_LOG_LEVEL, format: e.CVMFLOW_LOG_FORMAT },
     metricsAddress: e.CVMFLOW_METRICS_ADDRESS,
     devServer: { dataDir: e.CVMFLOW_DATA_DIR, port: e.CVMFLOW_DEV_SERVER_PORT, uiPort: e.CVMFLOW_DEV_UI_PORT },
-    sandbox: { mode: e.CVMFLOW_SANDBOX ?? (e.TEMPORAL_ADDRESS ? 'off' : 'auto'), host: e.CVMFLOW_SANDBOX_HOST, speed: e.CVMFLOW_SANDBOX_SPEED },
+    sandbox: { mode: e.CVMFLOW_SANDBOX ?? (address ? 'off' : 'auto'), host: e.CVMFLOW_SANDBOX_HOST, speed: e.CVMFLOW_SANDBOX_SPEED },
+    codec: { keyRing, devServerPort: e.CVMFLOW_DEV_CODEC_SERVER_PORT },
     secretsDir: e.CVMFLOW_SECRETS_DIR,
     collateral: { cacheDir: e.CVMFLOW_COLLATERAL_DIR, allowNetwork: e.CVMFLOW_COLLATERAL_FETCH },
     trustSandboxRootFile: e.CVMFLOW_TRUST_SANDBOX_ROOT_FILE,

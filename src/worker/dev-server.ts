@@ -11,6 +11,8 @@ export interface DevServerOptions {
   port: number;
   /** Web UI port; undefined runs headless. */
   uiPort?: number;
+  /** Remote codec endpoint the Web UI decodes payloads through (cvmflow's codec server). */
+  uiCodecEndpoint?: string;
   /** SQLite file; undefined keeps everything in memory. */
   dbFile?: string;
   namespace: string;
@@ -94,6 +96,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(opts.port), '--namespace', opts.namespace, '--log-level', 'warn'];
   if (opts.uiPort !== undefined) args.push('--ui-port', String(opts.uiPort));
   else args.push('--headless');
+  if (opts.uiPort !== undefined && opts.uiCodecEndpoint) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
   if (opts.dbFile) {
     mkdirSync(dirname(opts.dbFile), { recursive: true });
     args.push('--db-filename', opts.dbFile);

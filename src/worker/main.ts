@@ -5,6 +5,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { ConfigError, loadConfig, type CvmflowConfig } from './config';
 import { clusterConnectionOptions } from './connect';
+import { startDevCodecServer } from './dev-codec-server';
 import { DevServerError, startDevServer, type DevServer } from './dev-server';
 import { createLogger } from './logging';
 import { createProviderClients, type ProviderClients } from './providers';
@@ -46,14 +47,17 @@ async function main(): Promise<void> {
   installRuntime(logger, config.log.level, config.metricsAddress);
 
   let devServer: DevServer | undefined;
+  let codecServer: Awaited<ReturnType<typeof startDevCodecServer>>;
   let address = config.temporal.address;
   if (!address) {
     const cli = resolveTemporalCli({ log: (line) => logger.info(line) });
     const dataDir = resolve(PROJECT_ROOT, config.devServer.dataDir);
+    codecServer = await startDevCodecServer(config, logger);
     devServer = await startDevServer({
       cli,
       port: config.devServer.port,
       uiPort: config.devServer.uiPort,
+      uiCodecEndpoint: codecServer?.url,
       dbFile: join(dataDir, 'dev.db'),
       namespace: config.temporal.namespace,
       logFile: join(dataDir, 'dev-server.log'),
@@ -63,7 +67,7 @@ async function main(): Promise<void> {
   }
 
   const connection = await NativeConnection.connect(devServer ? { address } : clusterConnectionOptions(address, config.temporal.apiKey)).catch((err: unknown) => {
-    throw new StartupError(`cannot reach Temporal at ${address} (${(err as Error).message.split('\n')[0]}): check TEMPORAL_ADDRESS, TLS and API key settings, or unset TEMPORAL_ADDRESS to use the embedded dev server`);
+    throw new StartupError(`cannot reach Temporal at ${address} (${(err as Error).message.split('\n')[0]}): check TEMPORAL_ADDRESS (or the Temporal profile), TLS and API key settings, or unset TEMPORAL_ADDRESS to use the embedded dev server`);
   });
   const clients = await createProviderClients(config, logger);
   const providers = clients.modes;
@@ -87,13 +91,14 @@ async function main(): Promise<void> {
 
   const ui = devServer?.uiUrl ? `${devServer.uiUrl}/namespaces/${config.temporal.namespace}/workflows` : undefined;
   logger.info({ address, namespace: config.temporal.namespace, taskQueue: config.taskQueue, providers, ui }, 'cvmflow worker started');
-  if (ui) process.stdout.write(`\ncvmflow is running.\n  Temporal UI: ${ui}\n  namespace:   ${config.temporal.namespace}\n  task queue:  ${config.taskQueue}\n  address:     ${address}\nCtrl-C stops the worker and the dev server.\n\n`);
+  if (ui) process.stdout.write(`\ncvmflow is running.\n  Temporal UI: ${ui}\n  namespace:   ${config.temporal.namespace}\n  task queue:  ${config.taskQueue}\n  address:     ${address}\n${codecServer ? `  codec:       ${codecServer.url} (payloads encrypted with key ${config.codec.keyRing!.current})\n` : ''}Ctrl-C stops the worker and the dev server.\n\n`);
 
   try {
     await worker.run(); // returns after SIGINT/SIGTERM once in-flight tasks drain
   } finally {
     await clients.close();
     await connection.close();
+    await codecServer?.close();
     if (devServer) {
       await devServer.stop();
       logger.info('embedded Temporal dev server stopped');

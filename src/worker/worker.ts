@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { codecDataConverter } from '../codec/payload-codec';
 import type { CvmflowConfig } from './config';
 import { PROJECT_ROOT } from './toolchain/paths';
 
@@ -27,6 +28,7 @@ export async function createWorker(p: CreateWorkerParams): Promise<Worker> {
     namespace: p.config.temporal.namespace,
     taskQueue: p.config.taskQueue,
     activities: p.activities,
+    dataConverter: codecDataConverter(p.config.codec.keyRing),
     ...(p.workflowSource ?? defaultWorkflowSource()),
     maxConcurrentActivityTaskExecutions: p.config.worker.maxConcurrentActivityTaskExecutions,
     maxConcurrentWorkflowTaskExecutions: p.config.worker.maxConcurrentWorkflowTaskExecutions,

@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { CvmflowClient } from '../cvmflow-client';
+import { CodecKeyError } from '../../codec/key-ring';
+import { describeAddress, resolveTemporalEnv } from '../../common/temporal-env';
+import { CvmflowClient, DEFAULT_ADDRESS } from '../cvmflow-client';
 import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from '../../contract/defaults';
 import { PROVIDERS, type Provider } from '../../contract/common';
 
@@ -35,6 +37,8 @@ export const GLOBAL_OPTIONS = {
   address: { type: 'string' },
   namespace: { type: 'string' },
   'task-queue': { type: 'string' },
+  profile: { type: 'string' },
+  'config-file': { type: 'string' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -44,6 +48,8 @@ export interface GlobalFlags {
   address?: string;
   namespace?: string;
   'task-queue'?: string;
+  profile?: string;
+  'config-file'?: string;
   json?: boolean;
   verbose?: boolean;
   help?: boolean;
@@ -71,20 +77,24 @@ export interface Connection {
   taskQueue: string;
 }
 
+/** Flags, then environment, then the Temporal profile, then defaults (as the `temporal` CLI resolves them). */
 export function connectionOf(flags: GlobalFlags, env: NodeJS.ProcessEnv): Connection {
-  return {
-    address: flags.address ?? env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
-    namespace: flags.namespace ?? env.TEMPORAL_NAMESPACE ?? DEFAULT_NAMESPACE,
-    taskQueue: flags['task-queue'] ?? env.CVMFLOW_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
-  };
+  let r;
+  try {
+    r = resolveTemporalEnv({ address: flags.address, namespace: flags.namespace, profile: flags.profile, configFile: flags['config-file'] }, env, { address: DEFAULT_ADDRESS, namespace: DEFAULT_NAMESPACE });
+  } catch (err) {
+    throw usageError(firstLine(err));
+  }
+  return { address: describeAddress(r), namespace: r.namespace, taskQueue: flags['task-queue'] ?? env.CVMFLOW_TASK_QUEUE ?? DEFAULT_TASK_QUEUE };
 }
 
 /** Connects, or fails with exit code 3 and the address in one line. */
 export async function connect(flags: GlobalFlags, env: NodeJS.ProcessEnv): Promise<CvmflowClient> {
   const c = connectionOf(flags, env);
   try {
-    return await CvmflowClient.connect({ address: c.address, namespace: c.namespace, taskQueue: c.taskQueue, connectTimeout: '4s' });
+    return await CvmflowClient.connect({ address: flags.address, namespace: flags.namespace, profile: flags.profile, configFile: flags['config-file'], env, taskQueue: c.taskQueue, connectTimeout: '4s' });
   } catch (err) {
+    if (err instanceof CodecKeyError) throw usageError(err.message);
     throw new CliError(`cannot reach Temporal at ${c.address} (namespace ${c.namespace}): ${firstLine(err)}`, EXIT.unreachable, { cause: err });
   }
 }

@@ -2,6 +2,7 @@
 // Exit codes: 0 ok, 1 the workflow failed / not verified / not found, 2 usage or input error, 3 cannot reach Temporal.
 import { runAttestVerify } from '../../attestation/cli';
 import { CvmflowInputError } from '../cvmflow-client';
+import { runCodecKeys, runCodecServer } from './codec-server';
 import { CliError, EXIT, firstLine, type Io } from './common';
 import { renderEndpoints } from './endpoints';
 import { ONCHAIN_USAGE, runOnchain } from './onchain';
@@ -23,9 +24,13 @@ export const USAGE = `usage: cvmflow <command> [options]
   schedules apply|list|pause|unpause|delete     the fleet workflows' Temporal Schedules
   attest verify --evidence F --policy P          verify attestation evidence offline
   endpoints [--json|--markdown]                  the provider endpoints and their activities
+  codec-server [--listen H:P] [--ui-origin URL]  decode encrypted payloads for the Temporal UI / temporal CLI
+  codec-keys add --file F [--id ID]              add a payload codec key (key rotation)
 
-connection: --address (TEMPORAL_ADDRESS, default 127.0.0.1:7233), --namespace (TEMPORAL_NAMESPACE, default
-default), --task-queue (CVMFLOW_TASK_QUEUE, default cvmflow); TLS and API keys follow the Temporal env config.
+connection: --address (TEMPORAL_ADDRESS, else the profile's, else 127.0.0.1:7233), --namespace (TEMPORAL_NAMESPACE,
+else the profile's, else default), --task-queue (CVMFLOW_TASK_QUEUE, default cvmflow), --profile (TEMPORAL_PROFILE),
+--config-file (TEMPORAL_CONFIG_FILE); TLS and API keys follow the Temporal env config. CVMFLOW_CODEC_KEYS_FILE
+turns payload encryption on.
 output: tables for people, --json for scripts; --verbose prints the full cause of an error.
 exit codes: 0 ok, 1 workflow failed / not verified / not found, 2 usage or input error, 3 cannot reach Temporal.
 `;
@@ -78,6 +83,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await runSchedules(rest, io);
       case 'attest':
         return await runAttestVerify(rest, { stdout: io.stdout, stderr: { write: (t: string) => io.stderr.write(`cvmflow ${t}`) } });
+      case 'codec-server':
+        return await runCodecServer(rest, io);
+      case 'codec-keys':
+        return await runCodecKeys(rest, io);
       case 'endpoints':
         io.stdout.write(renderEndpoints(rest.includes('--json') ? 'json' : rest.includes('--markdown') ? 'markdown' : 'table'));
         return EXIT.ok;
