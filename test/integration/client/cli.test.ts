@@ -1,16 +1,15 @@
 // The `cvmflow` CLI driven as a user would: a spawned `node bin/cvmflow.cjs ...` against the dev server, with
 // an in-process worker on a unique task queue.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Worker } from '@temporalio/worker';
 import { createFleetActivities } from '../../../src/activities/fleet';
 import { vectorPath } from '../../unit/attestation/vectors';
+import { runCvmflow, type CliRun } from '../../support/cli';
 import { startLifecycleEnv, type LifecycleEnv } from '../../support/lifecycle';
 import { connectTestTemporal, createTestWorker, testAddress, unique, type TestTemporal } from '../../support/temporal';
 
-const root = resolve(__dirname, '..', '..', '..');
 let t: TestTemporal;
 let env: LifecycleEnv;
 let worker: Worker;
@@ -33,27 +32,11 @@ afterAll(async () => {
   await t.close();
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 /** Runs the CLI as a separate process (async, so the in-process worker keeps working meanwhile). */
-function cvmflow(args: string[], extraEnv: Record<string, string> = {}): Promise<Run> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [join(root, 'bin', 'cvmflow.cjs'), ...args], {
-      cwd: root,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_ADDRESS: testAddress(), CVMFLOW_TASK_QUEUE: taskQueue, USER: 'cli-test', ...extraEnv },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const cvmflow = (args: string[], extraEnv: Record<string, string> = {}): Promise<Run> =>
+  runCvmflow(args, { HOME: process.env.HOME, TEMPORAL_ADDRESS: testAddress(), CVMFLOW_TASK_QUEUE: taskQueue, USER: 'cli-test', ...extraEnv });
 
 const json = <T = Record<string, unknown>>(r: Run): T => JSON.parse(r.stdout) as T;
 const vmIdOf = (prefix: string) => unique(prefix).toLowerCase();

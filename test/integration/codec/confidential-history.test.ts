@@ -12,6 +12,7 @@ import type { Worker } from '@temporalio/worker';
 import { codecDataConverter, CodecKeyRing } from '../../../src/codec';
 import { startCodecServer } from '../../../src/codec/codec-server';
 import { EncryptionCodec } from '../../../src/codec/payload-codec';
+import { runCvmflow } from '../../support/cli';
 import { codecClient, decodedPayloadTexts, payloadEncodings, rawHistoryJson, testKey, writeKeysFile } from '../../support/codec';
 import { historyText, startLifecycleEnv, type LifecycleEnv } from '../../support/lifecycle';
 import { connectTestTemporal, createTestWorker, testAddress, unique, type TestTemporal } from '../../support/temporal';
@@ -163,19 +164,7 @@ test('a worker without the key fails the workflow task with a message naming the
 });
 
 describe('the CLI and the codec server', () => {
-  const cvmflow = (args: string[], extraEnv: Record<string, string>) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-      const child = spawn(process.execPath, [join(root, 'bin', 'cvmflow.cjs'), ...args], {
-        cwd: root,
-        env: { PATH: process.env.PATH, HOME: dir, TEMPORAL_ADDRESS: testAddress(), CVMFLOW_TASK_QUEUE: taskQueue, ...extraEnv },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.on('close', (code) => done({ code, stdout, stderr }));
-    });
+  const cvmflow = (args: string[], extraEnv: Record<string, string>) => runCvmflow(args, { HOME: dir, TEMPORAL_ADDRESS: testAddress(), CVMFLOW_TASK_QUEUE: taskQueue, ...extraEnv });
 
   test('cvmflow provision/status with CVMFLOW_CODEC_KEYS_FILE encrypt and decode; temporal --codec-endpoint decodes through the codec server', async () => {
     const vmId = unique('cli').toLowerCase();
