@@ -17,6 +17,12 @@ export default async function globalSetup(): Promise<void> {
   const build = spawnSync(process.execPath, [join(__dirname, '..', '..', 'scripts', 'build.cjs'), '--if-stale'], { stdio: 'inherit' });
   if (build.status !== 0) throw new Error('npm run build failed');
   const dir = mkdtempSync(join(tmpdir(), 'cvmflow-it-'));
+  // The browser test drives the Temporal UI in the system Chromium: installed here when missing and possible;
+  // otherwise that test fails with the one line that names the fix.
+  const chromium = spawnSync(process.execPath, [join(__dirname, '..', '..', 'scripts', 'ensure-chromium.cjs')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (chromium.stderr) process.stderr.write(chromium.stderr);
+  if (chromium.status === 0) process.env.CVMFLOW_TEST_CHROMIUM = chromium.stdout.trim();
+  else process.env.CVMFLOW_TEST_CHROMIUM_ERROR = chromium.stderr.trim().split('\n').pop() || 'cvmflow: Chromium is missing: run `node scripts/ensure-chromium.cjs` as root';
   process.env.CVMFLOW_TEST_DIR = dir;
   const cli = resolveTemporalCli();
   process.env.CVMFLOW_TEST_TEMPORAL_CLI = cli;
