@@ -25,12 +25,14 @@ export interface CodecServerOptions {
   token?: string;
   /** Serve HTTPS; with `clientCa`, every client must present a certificate it signed (mTLS). */
   tls?: { cert: string | Buffer; key: string | Buffer; clientCa?: string | Buffer };
+  /** Listen beyond loopback without a token or mTLS: only behind a proxy that authenticates, or a host-loopback port. */
+  allowUnauthenticated?: boolean;
   log?: (fields: Record<string, unknown>, message: string) => void;
 }
 
 export interface RunningCodecServer {
   url: string;
-  auth: 'token' | 'mtls' | 'token+mtls' | 'none (loopback)';
+  auth: 'token' | 'mtls' | 'token+mtls' | 'none (loopback)' | 'none (allowed explicitly)';
   close(): Promise<void>;
 }
 
@@ -87,9 +89,9 @@ function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
 
 export async function startCodecServer(opts: CodecServerOptions): Promise<RunningCodecServer> {
   const mtls = Boolean(opts.tls?.clientCa);
-  if (!opts.token && !mtls && !isLoopback(opts.host)) {
+  if (!opts.token && !mtls && !isLoopback(opts.host) && !opts.allowUnauthenticated) {
     throw new CodecServerConfigError(
-      `codec server on ${opts.host} would decrypt for anyone who reaches it: set a bearer token (CVMFLOW_CODEC_SERVER_TOKEN_FILE) or mTLS (CVMFLOW_CODEC_SERVER_TLS_CERT_FILE, _KEY_FILE and _CLIENT_CA_FILE), or listen on 127.0.0.1`,
+      `codec server on ${opts.host} would decrypt for anyone who reaches it: set a bearer token (CVMFLOW_CODEC_SERVER_TOKEN_FILE) or mTLS (CVMFLOW_CODEC_SERVER_TLS_CERT_FILE, _KEY_FILE and _CLIENT_CA_FILE), or listen on 127.0.0.1 (CVMFLOW_CODEC_SERVER_ALLOW_UNAUTHENTICATED=true only behind a proxy that authenticates)`,
     );
   }
   const origins = new Set(opts.allowedOrigins.map((o) => o.replace(/\/+$/, '')));
@@ -175,7 +177,7 @@ export async function startCodecServer(opts: CodecServerOptions): Promise<Runnin
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
   const host = opts.host.includes(':') && !opts.host.startsWith('[') ? `[${opts.host}]` : opts.host;
-  const auth = opts.token && mtls ? 'token+mtls' : opts.token ? 'token' : mtls ? 'mtls' : 'none (loopback)';
+  const auth = opts.token && mtls ? 'token+mtls' : opts.token ? 'token' : mtls ? 'mtls' : isLoopback(opts.host) ? 'none (loopback)' : 'none (allowed explicitly)';
   return {
     url: `${opts.tls ? 'https' : 'http'}://${host}:${port}`,
     auth,

@@ -21,6 +21,8 @@ Temporal UI (set its codec endpoint to this server's URL) and \`temporal --codec
                             "Authorization: Bearer <token>"
   --tls-cert FILE --tls-key FILE   CVMFLOW_CODEC_SERVER_TLS_CERT_FILE / _KEY_FILE: serve HTTPS
   --tls-client-ca FILE      CVMFLOW_CODEC_SERVER_TLS_CLIENT_CA_FILE: require client certificates (mTLS)
+  --allow-unauthenticated   CVMFLOW_CODEC_SERVER_ALLOW_UNAUTHENTICATED=true: listen beyond loopback without a
+                            token or mTLS (only behind a proxy that authenticates, or on a host-loopback port)
 
 Without a token or mTLS it listens on loopback addresses only.
 
@@ -46,6 +48,7 @@ const settingsSchema = z.object({
   tlsCert: z.string().min(1).optional(),
   tlsKey: z.string().min(1).optional(),
   tlsClientCa: z.string().min(1).optional(),
+  allowUnauthenticated: z.union([z.boolean(), z.enum(['true', 'false'], { message: 'expected true or false' })]).optional().transform((v) => v === true || v === 'true'),
 });
 
 const FIELD_NAMES: Record<string, string> = {
@@ -56,6 +59,7 @@ const FIELD_NAMES: Record<string, string> = {
   tlsCert: '--tls-cert (CVMFLOW_CODEC_SERVER_TLS_CERT_FILE)',
   tlsKey: '--tls-key (CVMFLOW_CODEC_SERVER_TLS_KEY_FILE)',
   tlsClientCa: '--tls-client-ca (CVMFLOW_CODEC_SERVER_TLS_CLIENT_CA_FILE)',
+  allowUnauthenticated: '--allow-unauthenticated (CVMFLOW_CODEC_SERVER_ALLOW_UNAUTHENTICATED)',
 };
 
 function readFile(path: string, what: string): string {
@@ -72,7 +76,7 @@ const nonEmpty = (v: string | undefined) => (v === undefined || v === '' ? undef
 export async function startCodecServerFromCli(argv: string[], io: Io): Promise<RunningCodecServer> {
   const { values } = parse(
     argv,
-    { listen: { type: 'string' }, 'ui-origin': { type: 'string', multiple: true }, 'keys-file': { type: 'string' }, 'token-file': { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'tls-client-ca': { type: 'string' } },
+    { listen: { type: 'string' }, 'ui-origin': { type: 'string', multiple: true }, 'keys-file': { type: 'string' }, 'token-file': { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'tls-client-ca': { type: 'string' }, 'allow-unauthenticated': { type: 'boolean' } },
     'codec-server',
   );
   const env = io.env;
@@ -85,6 +89,7 @@ export async function startCodecServerFromCli(argv: string[], io: Io): Promise<R
     tlsCert: (values['tls-cert'] as string | undefined) ?? nonEmpty(env.CVMFLOW_CODEC_SERVER_TLS_CERT_FILE),
     tlsKey: (values['tls-key'] as string | undefined) ?? nonEmpty(env.CVMFLOW_CODEC_SERVER_TLS_KEY_FILE),
     tlsClientCa: (values['tls-client-ca'] as string | undefined) ?? nonEmpty(env.CVMFLOW_CODEC_SERVER_TLS_CLIENT_CA_FILE),
+    allowUnauthenticated: values['allow-unauthenticated'] === true || nonEmpty(env.CVMFLOW_CODEC_SERVER_ALLOW_UNAUTHENTICATED),
   };
   const parsed = settingsSchema.safeParse(raw);
   if (!parsed.success) {
@@ -112,6 +117,7 @@ export async function startCodecServerFromCli(argv: string[], io: Io): Promise<R
       port,
       allowedOrigins: s.origins,
       token,
+      allowUnauthenticated: s.allowUnauthenticated,
       tls: s.tlsCert ? { cert: readFile(s.tlsCert, 'TLS certificate'), key: readFile(s.tlsKey!, 'TLS key'), ...(s.tlsClientCa ? { clientCa: readFile(s.tlsClientCa, 'client CA') } : {}) } : undefined,
       log: (fields, message) => {
         if (typeof fields.status === 'number' && fields.status < 400) return;

@@ -101,6 +101,9 @@ test('bad requests get a clear 4xx naming the problem; a missing key names its i
 test('without a token or mTLS it refuses to listen beyond loopback', async () => {
   await expect(startCodecServer({ codec, host: '0.0.0.0', port: 0, allowedOrigins: [] })).rejects.toThrow(CodecServerConfigError);
   await expect(startCodecServer({ codec, host: '0.0.0.0', port: 0, allowedOrigins: [] })).rejects.toThrow(/set a bearer token .* or mTLS/);
+  const allowed = await startCodecServer({ codec, host: '0.0.0.0', port: 0, allowedOrigins: [], allowUnauthenticated: true });
+  expect(allowed.auth).toBe('none (allowed explicitly)');
+  await allowed.close();
   const loop = await startCodecServer({ codec, host: '127.0.0.1', port: 0, allowedOrigins: [] });
   expect(loop.auth).toBe('none (loopback)');
   expect((await fetch(`${loop.url}/encode`, { method: 'POST', body: JSON.stringify({ payloads: [] }) })).status).toBe(200);

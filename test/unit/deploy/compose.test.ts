@@ -15,12 +15,31 @@ interface Service {
   healthcheck?: { test: unknown };
   depends_on?: Record<string, { condition: string }>;
   command?: string[];
+  volumes?: string[];
 }
 const compose = parse(readFileSync(resolve(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
 const s = compose.services;
 
 test('has the deployment services', () => {
-  expect(Object.keys(s).sort()).toEqual(['postgresql', 'temporal', 'temporal-init', 'temporal-schema', 'temporal-ui', 'worker']);
+  expect(Object.keys(s).sort()).toEqual(['codec-server', 'postgresql', 'temporal', 'temporal-init', 'temporal-schema', 'temporal-ui', 'worker']);
+});
+
+test('the codec server: the worker image running `cvmflow codec-server` on the keys the worker mounts, its port on host loopback only, the UI pointed at it', () => {
+  const c = s['codec-server']!;
+  expect(c.build).toBe('.');
+  expect(c.command).toEqual(['node', 'bin/cvmflow.cjs', 'codec-server']);
+  expect(c.environment).toMatchObject({ CVMFLOW_CODEC_KEYS_FILE: '/run/secrets/cvmflow-codec-keys.json', CVMFLOW_CODEC_SERVER_ADDRESS: '0.0.0.0:8234' });
+  expect(c.environment!.CVMFLOW_CODEC_SERVER_UI_ORIGINS).toContain('http://localhost:8080');
+  expect(c.ports).toEqual(['127.0.0.1:8234:8234']);
+  const keysMount = (v: string[] | undefined) => v?.find((m) => m.endsWith(':/run/secrets/cvmflow-codec-keys.json:ro'));
+  expect(keysMount(c.volumes)).toBeDefined();
+  expect(keysMount(c.volumes)).toBe(keysMount(s.worker!.volumes));
+  expect(s.worker!.environment!.CVMFLOW_CODEC_KEYS_FILE).toBe('${CVMFLOW_CODEC_KEYS_FILE:+/run/secrets/cvmflow-codec-keys.json}');
+  expect(s['temporal-ui']!.environment!.TEMPORAL_CODEC_ENDPOINT).toBeDefined();
+  expect(c.healthcheck?.test).toBeDefined();
+  // Every variable it sets is one the codec-server command reads.
+  const usage = readFileSync(resolve(root, 'src', 'client', 'cli', 'codec-server.ts'), 'utf8');
+  for (const name of Object.keys(c.environment!)) expect(usage).toContain(name);
 });
 
 test('pins the server and UI to the versions the Temporal CLI v1.5.1 embeds', () => {
