@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { mkdtempSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { CudoClient } from '../providers/cudo/client';
@@ -97,15 +98,15 @@ export async function benchLifecycleHistory(speed = 20): Promise<HistoryRow[]> {
 }
 
 /** CUDO create → ACTIVE lifecycles started at once against `address`, one worker: lifecycles per second. */
-export async function benchLifecycleThroughput(address: string, count: number, speed = 50): Promise<{ lifecyclesPerSecond: number; count: number; seconds: number }> {
+export async function benchLifecycleThroughput(address: string, count: number, speed = 50, opts: { dataConverter?: DataConverter } = {}): Promise<{ lifecyclesPerSecond: number; count: number; seconds: number }> {
   const sandboxes = await startSandboxes({ providers: ['cudo'], speed });
   const cudo = new CudoClient({ baseUrl: sandboxes.cudo!.url, apiKey: sandboxes.cudo!.apiKey, projectId: sandboxes.cudo!.projectId });
   const taskQueue = `bench-lifecycles-${Date.now()}`;
   const activities = createActivities({ workerInfo: { taskQueue, providers: { phala: 'disabled', prism: 'disabled', cudo: 'sandbox' } }, cudo });
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
-  const worker = await Worker.create({ connection: nativeConnection, taskQueue, activities, workflowsPath: require.resolve('../workflows') });
+  const client = new Client({ connection, dataConverter: opts.dataConverter });
+  const worker = await Worker.create({ connection: nativeConnection, taskQueue, activities, workflowsPath: require.resolve('../workflows'), dataConverter: opts.dataConverter });
   const started = Date.now();
   await worker.runUntil(
     Promise.all(

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { benchAttestation } from './attestation';
+import { benchCodecOverhead } from './codec';
 import { benchLifecycleHistory } from './history';
 
 async function main(): Promise<void> {
@@ -27,6 +28,12 @@ async function main(): Promise<void> {
     console.log('\n## Trivial-workflow ceiling: SQLite dev server vs 2-node PostgreSQL cluster');
     const r = spawnSync(process.execPath, [join(__dirname, 'cluster-main.js'), process.env.CVMFLOW_BENCH_COUNT ?? '300'], { stdio: 'inherit' });
     if (r.status !== 0) console.log('(cluster benchmark failed; see above)');
+  }
+
+  if (want('codec')) {
+    console.log('\n## Payload codec overhead (AES-256-GCM + brotli) on CUDO lifecycle throughput, same dev server');
+    const c = await benchCodecOverhead(Number(process.env.CVMFLOW_BENCH_CODEC_COUNT ?? '25'));
+    console.log(`lifecycles/s plain ${c.plainPerSecond.toFixed(2)} → encrypted ${c.encryptedPerSecond.toFixed(2)} (ratio ${c.throughputRatio.toFixed(2)}, ${c.lifecycles} lifecycles); codec alone ${Math.round(c.codecRoundTripsPerSecond)} encode+decode/s of a lifecycle input`);
   }
 
   if (want('history')) {
