@@ -1,7 +1,7 @@
 // Connection to an existing Temporal cluster: the address cvmflow's config resolved plus the standard Temporal
 // env config (TLS client cert/key, API key, gRPC metadata, profile file), as every Temporal tool reads it.
 import type { NativeConnectionOptions } from '@temporalio/worker';
-import { DEFAULT_NAMESPACE } from '../client/contract/defaults';
+import { DEFAULT_NAMESPACE } from '../contract/defaults';
 import { resolveTemporalEnv } from '../common/temporal-env';
 
 /** `apiKey` comes from cvmflow's config, so TEMPORAL_API_KEY_FILE works as well as TEMPORAL_API_KEY. */
