@@ -20,7 +20,7 @@ const compose = parse(readFileSync(resolve(root, 'docker-compose.yml'), 'utf8'),
 const s = compose.services;
 
 test('has the deployment services', () => {
-  expect(Object.keys(s).sort()).toEqual(['postgresql', 'temporal', 'temporal-init', 'temporal-schema', 'temporal-ui', 'worker']);
+  expect(Object.keys(s).sort()).toEqual(['grafana', 'postgresql', 'prometheus', 'temporal', 'temporal-init', 'temporal-schema', 'temporal-ui', 'worker']);
 });
 
 test('pins the server and UI to the versions the Temporal CLI v1.5.1 embeds', () => {
@@ -59,7 +59,7 @@ test('ports: gRPC 7233, UI 8080, metrics 9464', () => {
 });
 
 test('long-running services have health checks and start in dependency order', () => {
-  for (const svc of ['postgresql', 'temporal', 'temporal-ui', 'worker']) expect(s[svc]!.healthcheck?.test).toBeDefined();
+  for (const svc of ['postgresql', 'temporal', 'temporal-ui', 'worker', 'prometheus', 'grafana']) expect(s[svc]!.healthcheck?.test).toBeDefined();
   expect(s['temporal-schema']!.depends_on).toEqual({ postgresql: { condition: 'service_healthy' } });
   expect(s.temporal!.depends_on).toEqual({ 'temporal-schema': { condition: 'service_completed_successfully' } });
   expect(s['temporal-init']!.depends_on).toEqual({ temporal: { condition: 'service_healthy' } });
