@@ -25,7 +25,12 @@ async function main() {
   const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
   if (tsc.status !== 0) process.exit(tsc.status || 1);
   const { bundleWorkflowCode } = require('@temporalio/worker');
-  const { code } = await bundleWorkflowCode({ workflowsPath: join(root, 'lib', 'workflows', 'index.js'), logger: quietLogger() });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: join(root, 'lib', 'workflows', 'index.js'),
+    // cvmflow's workflow metrics and trace propagation (src/workflows/interceptors.ts); the worker loads no others.
+    workflowInterceptorModules: [join(root, 'lib', 'workflows', 'interceptors.js')],
+    logger: quietLogger(),
+  });
   writeFileSync(bundlePath, code);
   process.stderr.write(`cvmflow: built lib/ and ${bundlePath} (${(code.length / 1024).toFixed(0)} KiB)\n`);
 }

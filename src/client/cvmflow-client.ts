@@ -27,6 +27,7 @@ import { CreateAttestedPrismCvmInputSchema, type CreateAttestedPrismCvmInput, ty
 import { CvmId, CvmName, CvmProvider, CvmStatus } from '../contract/search-attributes';
 import { statusQuery, type CvmWorkflowStatus } from '../contract/status';
 import { cancelTeardownSignal, CancelTeardownSchema, ExtendTeardownSchema, extendTeardownUpdate, TeardownCvmInputSchema, type TeardownCvmInput, type TeardownCvmResult } from '../contract/teardown';
+import { clientTracing, inSpan, type Tracing } from '../observability/tracing';
 import { workflowRecord } from './workflow-record';
 import { LIFECYCLE_TYPES, lifecycleWorkflowId, operateWorkflowId, scheduleWorkflowId, teardownWorkflowId, WORKFLOW_TYPES } from '../contract/workflow-ids';
 
@@ -157,6 +158,7 @@ interface StartSpec {
 export class CvmflowClient {
   readonly taskQueue: string;
   private ownConnection?: Connection;
+  private tracing?: Tracing;
 
   constructor(
     readonly temporal: Client,
@@ -174,14 +176,17 @@ export class CvmflowClient {
     const t = resolveTemporalEnv(opts, env, { address: DEFAULT_ADDRESS, namespace: DEFAULT_NAMESPACE });
     const keys = typeof opts.codecKeys === 'string' ? loadCodecKeyRing(opts.codecKeys) : (opts.codecKeys ?? codecKeyRingFromEnv(env));
     const connection = await Connection.connect({ ...t.connection, address: t.address, connectTimeout: opts.connectTimeout ?? '5s' });
-    const client = new Client({ connection, namespace: t.namespace, dataConverter: codecDataConverter(keys) });
+    const traced = await clientTracing(); // only when OTEL_EXPORTER_OTLP_ENDPOINT is set
+    const client = new Client({ connection, namespace: t.namespace, dataConverter: codecDataConverter(keys), interceptors: traced?.interceptors });
     const c = new CvmflowClient(client, { taskQueue: opts.taskQueue ?? env.CVMFLOW_TASK_QUEUE });
     c.ownConnection = connection;
+    c.tracing = traced?.tracing;
     return c;
   }
 
   /** Closes the connection when `connect` opened it. */
   async close(): Promise<void> {
+    await this.tracing?.flush();
     await this.ownConnection?.close();
   }
 
@@ -284,8 +289,13 @@ export class CvmflowClient {
     return this.start({ workflowType: 'reattestCvms', workflowId: manualId('reattestCvms'), input, summary: 'Re-attest running Prism CVMs (manual run)', searchAttributes: [] }, opts);
   }
 
-  private async start<R>(spec: StartSpec, opts: StartOptions = {}): Promise<Started<R>> {
+  /** One span around the look and the start: with tracing on, the lifecycle's trace starts here. */
+  private start<R>(spec: StartSpec, opts: StartOptions = {}): Promise<Started<R>> {
     const workflowId = opts.workflowId ?? spec.workflowId;
+    return inSpan(`cvmflow start ${spec.workflowType}`, { temporalWorkflowId: workflowId }, () => this.startOrAttach<R>(spec, workflowId, opts));
+  }
+
+  private async startOrAttach<R>(spec: StartSpec, workflowId: string, opts: StartOptions): Promise<Started<R>> {
     const existing = await this.describeOrUndefined(workflowId);
     let outcome: StartOutcome;
     let handle: WorkflowHandle;

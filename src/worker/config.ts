@@ -60,6 +60,11 @@ const envSchema = z.object({
   CVMFLOW_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal'], { message: 'expected one of trace, debug, info, warn, error, fatal' }).default('info'),
   CVMFLOW_LOG_FORMAT: z.enum(['auto', 'json', 'pretty'], { message: 'expected auto, json or pretty' }).default('auto'),
   CVMFLOW_METRICS_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port to serve Prometheus metrics on, e.g. 0.0.0.0:9464').optional(),
+  // How often the teardown gauges (pending, overdue) are counted from visibility; only with metrics on.
+  CVMFLOW_TEARDOWN_METRICS_INTERVAL: duration.default(60_000),
+  // Traces go by OTLP/HTTP to this collector when set (read by src/observability/tracing.ts; checked here).
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl.optional(),
   CVMFLOW_DATA_DIR: z.string().min(1).default('.temporal'),
   CVMFLOW_DEV_SERVER_PORT: port.default(DEFAULT_DEV_SERVER_PORT),
   CVMFLOW_DEV_UI_PORT: port.default(DEFAULT_DEV_UI_PORT),
@@ -116,6 +121,8 @@ export interface CvmflowConfig {
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'; format: 'auto' | 'json' | 'pretty' };
   /** Prometheus endpoint of the Temporal Runtime's metrics; undefined: none. */
   metricsAddress?: string;
+  /** Interval of the teardown gauges' visibility counts. */
+  teardownMetricsIntervalMs: number;
   devServer: { dataDir: string; port: number; uiPort: number };
   sandbox: { mode: 'auto' | 'off'; host: string; speed: number };
   /** The payload codec's key ring (undefined: off), and the port of the codec server next to the dev server. */
@@ -212,6 +219,7 @@ export function loadConfig(rawEnv: Env = process.env): CvmflowConfig {
     },
     log: { level: e.CVMFLOW_LOG_LEVEL, format: e.CVMFLOW_LOG_FORMAT },
     metricsAddress: e.CVMFLOW_METRICS_ADDRESS,
+    teardownMetricsIntervalMs: e.CVMFLOW_TEARDOWN_METRICS_INTERVAL,
     devServer: { dataDir: e.CVMFLOW_DATA_DIR, port: e.CVMFLOW_DEV_SERVER_PORT, uiPort: e.CVMFLOW_DEV_UI_PORT },
     sandbox: { mode: e.CVMFLOW_SANDBOX ?? (address ? 'off' : 'auto'), host: e.CVMFLOW_SANDBOX_HOST, speed: e.CVMFLOW_SANDBOX_SPEED },
     codec: { keyRing, devServerPort: e.CVMFLOW_DEV_CODEC_SERVER_PORT },

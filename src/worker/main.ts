@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { startWorkerTelemetry } from '../observability/worker-telemetry';
 import { ConfigError, loadConfig, type CvmflowConfig } from './config';
 import { clusterConnectionOptions } from './connect';
 import { startDevCodecServer } from './dev-codec-server';
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.log.level, format: config.log.format });
   installRuntime(logger, config.log.level, config.metricsAddress);
+  const telemetry = await startWorkerTelemetry(config, logger);
 
   let devServer: DevServer | undefined;
   let codecServer: Awaited<ReturnType<typeof startDevCodecServer>>;
@@ -69,7 +71,7 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect(devServer ? { address } : clusterConnectionOptions(address, config.temporal.apiKey)).catch((err: unknown) => {
     throw new StartupError(`cannot reach Temporal at ${address} (${(err as Error).message.split('\n')[0]}): check TEMPORAL_ADDRESS (or the Temporal profile), TLS and API key settings, or unset TEMPORAL_ADDRESS to use the embedded dev server`);
   });
-  const clients = await createProviderClients(config, logger);
+  const clients = await createProviderClients(config, logger, telemetry.onRequestDone);
   const providers = clients.modes;
   for (const p of ['phala', 'prism', 'cudo'] as const) {
     if (providers[p] === 'sandbox') logger.info({ provider: p, url: clients.urls[p] }, `${p}: no credentials configured, using the built-in sandbox`);
@@ -87,7 +89,8 @@ async function main(): Promise<void> {
     sandboxTdxCollateral: clients.sandboxes?.phala ? () => clients.sandboxes!.phala!.sandbox.sandboxTdxCollateral() : undefined,
     collateral: config.collateral,
   });
-  const worker = await createWorker({ connection, config, activities });
+  const worker = await createWorker({ connection, config, activities, tracing: telemetry.tracing });
+  telemetry.watchTeardowns(worker.client);
 
   const ui = devServer?.uiUrl ? `${devServer.uiUrl}/namespaces/${config.temporal.namespace}/workflows` : undefined;
   logger.info({ address, namespace: config.temporal.namespace, taskQueue: config.taskQueue, providers, ui }, 'cvmflow worker started');
@@ -96,6 +99,7 @@ async function main(): Promise<void> {
   try {
     await worker.run(); // returns after SIGINT/SIGTERM once in-flight tasks drain
   } finally {
+    await telemetry.close();
     await clients.close();
     await connection.close();
     await codecServer?.close();

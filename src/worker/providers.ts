@@ -4,6 +4,7 @@ import type { Logger as PinoLogger } from 'pino';
 import type { Provider } from '../contract/common';
 import { CudoClient } from '../providers/cudo/client';
 import type { ResponseLog } from '../providers/http/core';
+import type { RequestObserver } from '../providers/http/observe';
 import { PhalaClient } from '../providers/phala/client';
 import { PrismClient } from '../providers/prism/client';
 import { startSandboxes, type RunningSandboxes } from '../sandbox';
@@ -27,7 +28,7 @@ export function providerModes(config: CvmflowConfig): Record<Provider, ProviderM
   return { phala: mode(config.providers.phala.url), prism: mode(config.providers.prism.url), cudo: mode(config.providers.cudo.url) };
 }
 
-export async function createProviderClients(config: CvmflowConfig, logger?: PinoLogger): Promise<ProviderClients> {
+export async function createProviderClients(config: CvmflowConfig, logger?: PinoLogger, onRequestDone?: RequestObserver): Promise<ProviderClients> {
   const modes = providerModes(config);
   const simulated = (Object.keys(modes) as Provider[]).filter((p) => modes[p] === 'sandbox');
   const sandboxes = simulated.length ? await startSandboxes({ providers: simulated, host: config.sandbox.host, speed: config.sandbox.speed }) : undefined;
@@ -45,17 +46,17 @@ export async function createProviderClients(config: CvmflowConfig, logger?: Pino
   };
   if (modes.phala !== 'disabled') {
     const baseUrl = phala.url ?? sandboxes!.phala!.url;
-    clients.phala = new PhalaClient({ baseUrl, apiKey: phala.token ?? sandboxes!.phala!.apiKey, onResponse });
+    clients.phala = new PhalaClient({ baseUrl, apiKey: phala.token ?? sandboxes!.phala!.apiKey, onResponse, onRequestDone });
     clients.urls.phala = baseUrl;
   }
   if (modes.prism !== 'disabled') {
     const baseUrl = prism.url ?? sandboxes!.prism!.url;
-    clients.prism = new PrismClient({ baseUrl, token: prism.token ?? sandboxes!.prism!.token, domainId: prism.domainId ?? sandboxes!.prism!.domainId, onResponse });
+    clients.prism = new PrismClient({ baseUrl, token: prism.token ?? sandboxes!.prism!.token, domainId: prism.domainId ?? sandboxes!.prism!.domainId, onResponse, onRequestDone });
     clients.urls.prism = baseUrl;
   }
   if (modes.cudo !== 'disabled') {
     const baseUrl = cudo.url ?? sandboxes!.cudo!.url;
-    clients.cudo = new CudoClient({ baseUrl, apiKey: cudo.token ?? sandboxes!.cudo!.apiKey, projectId: cudo.projectId ?? sandboxes!.cudo!.projectId, onResponse });
+    clients.cudo = new CudoClient({ baseUrl, apiKey: cudo.token ?? sandboxes!.cudo!.apiKey, projectId: cudo.projectId ?? sandboxes!.cudo!.projectId, onResponse, onRequestDone });
     clients.urls.cudo = baseUrl;
   }
   return clients;

@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { codecDataConverter } from '../codec/payload-codec';
+import { observabilityWorkerOptions } from '../observability/worker';
+import type { Tracing } from '../observability/tracing';
 import type { CvmflowConfig } from './config';
 import { PROJECT_ROOT } from './toolchain/paths';
 
@@ -15,6 +17,8 @@ export interface CreateWorkerParams {
   activities: object;
   /** Overrides the bundle choice (tests pass a pre-built bundle). */
   workflowSource?: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>;
+  /** Set when OTEL_EXPORTER_OTLP_ENDPOINT started tracing (src/observability/tracing.ts). */
+  tracing?: Tracing;
 }
 
 /** The pre-built bundle when `npm run build` made one; else bundle from source (development only). */
@@ -23,13 +27,15 @@ export function defaultWorkflowSource(): Pick<WorkerOptions, 'workflowBundle' | 
 }
 
 export async function createWorker(p: CreateWorkerParams): Promise<Worker> {
+  const source = p.workflowSource ?? defaultWorkflowSource();
   return Worker.create({
     connection: p.connection,
     namespace: p.config.temporal.namespace,
     taskQueue: p.config.taskQueue,
     activities: p.activities,
     dataConverter: codecDataConverter(p.config.codec.keyRing),
-    ...(p.workflowSource ?? defaultWorkflowSource()),
+    ...source,
+    ...observabilityWorkerOptions(p.tracing, !source.workflowBundle),
     maxConcurrentActivityTaskExecutions: p.config.worker.maxConcurrentActivityTaskExecutions,
     maxConcurrentWorkflowTaskExecutions: p.config.worker.maxConcurrentWorkflowTaskExecutions,
     ...(p.config.worker.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: p.config.worker.maxCachedWorkflows } : {}),

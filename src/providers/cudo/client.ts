@@ -3,7 +3,7 @@
 // parsed by the tolerant protojson schemas, errors mapped by parseCudoErrorBody.
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
-import { HttpCore, type QueryValue, type ResponseLog } from '../http/core';
+import { HttpCore, type HttpCoreOptions, type QueryValue, type ResponseLog } from '../http/core';
 import { ProviderError } from '../http/errors';
 import { endpointLabel } from '../http/endpoint';
 import { cudoEndpoint, type CudoActivityName } from './endpoints';
@@ -20,6 +20,8 @@ export interface CudoClientOptions {
   /** The project VMs live in (`/v1/projects/{projectId}/...`). */
   projectId: string;
   onResponse?: (log: ResponseLog) => void;
+  /** Told about every request when it is done (the worker's provider metrics). */
+  onRequestDone?: HttpCoreOptions['onRequestDone'];
   userAgent?: string;
   connectTimeoutMs?: number;
   headersTimeoutMs?: number;
@@ -66,6 +68,7 @@ export class CudoClient {
       bodyTimeoutMs: opts.bodyTimeoutMs,
       parseErrorBody: parseCudoErrorBody,
       onResponse: opts.onResponse,
+      onRequestDone: opts.onRequestDone,
       dispatcher: opts.dispatcher,
     });
   }

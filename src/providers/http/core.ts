@@ -4,6 +4,7 @@ import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { endpointLabel, fillPath, type EndpointDef } from './endpoint';
 import { kindForStatus, ProviderError, type ProviderErrorKind } from './errors';
+import { RequestObservation, type RequestObserver } from './observe';
 import { parseRetryAfter } from './retry-after';
 import { parseSse, type SseEvent } from './sse';
 
@@ -57,6 +58,8 @@ export interface HttpCoreOptions {
   /** Reads the provider's error body shapes into code/message/kind. */
   parseErrorBody?: (status: number, body: unknown, text: string) => ErrorBodyInfo;
   onResponse?: (log: ResponseLog) => void;
+  /** Called once per request when it is done (after the body is read and checked, or a stream ends). */
+  onRequestDone?: RequestObserver;
   /** Tests can pass their own dispatcher. */
   dispatcher?: Dispatcher;
 }
@@ -126,7 +129,38 @@ export class HttpCore {
 
   /** One request; resolves to the schema's output or throws a ProviderError. */
   async request<T>(spec: RequestSpec<T>): Promise<T> {
+    const observation = this.observe(spec.endpoint);
+    try {
+      const value = await this.requestOnce(spec, observation);
+      observation.finish();
+      return value;
+    } catch (err) {
+      observation.finish(err);
+      throw err;
+    }
+  }
+
+  /** A server-sent event stream; non-2xx answers throw like `request`. The stream ends when the server closes it. */
+  async *events<T>(spec: Omit<RequestSpec<T>, 'schema'>): AsyncGenerator<SseEvent> {
+    const observation = this.observe(spec.endpoint);
+    try {
+      yield* this.eventsOnce(spec, observation);
+      observation.finish();
+    } catch (err) {
+      observation.finish(err);
+      throw err;
+    } finally {
+      observation.finish(); // the consumer stopped reading early: the stream ended without an error
+    }
+  }
+
+  private observe(endpoint: EndpointDef): RequestObservation {
+    return new RequestObservation(endpoint, this.baseUrl, this.opts.onRequestDone);
+  }
+
+  private async requestOnce<T>(spec: RequestSpec<T>, observation: RequestObservation): Promise<T> {
     const { label, path, response, started } = await this.send(spec, 'application/json');
+    observation.status = response.statusCode;
     const text = await this.readText(response, label, spec.signal);
     this.log(label, path, response.statusCode, started);
     if (response.statusCode >= 400) throw this.httpError(spec, label, response, text);
@@ -152,9 +186,9 @@ export class HttpCore {
     return parsed.data;
   }
 
-  /** A server-sent event stream; non-2xx answers throw like `request`. The stream ends when the server closes it. */
-  async *events<T>(spec: Omit<RequestSpec<T>, 'schema'>): AsyncGenerator<SseEvent> {
+  private async *eventsOnce<T>(spec: Omit<RequestSpec<T>, 'schema'>, observation: RequestObservation): AsyncGenerator<SseEvent> {
     const { label, path, response, started } = await this.send({ ...spec, schema: undefined as never }, 'text/event-stream');
+    observation.status = response.statusCode;
     if (response.statusCode >= 400) {
       const text = await this.readText(response, label, spec.signal);
       this.log(label, path, response.statusCode, started);

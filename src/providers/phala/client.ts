@@ -3,7 +3,7 @@
 // Auth: the key goes as `X-API-Key` (what the SDK, CLI and Terraform send) and as `Authorization: Bearer`
 // (what our docs show); `X-Phala-Version` is pinned because response shapes depend on it.
 import type { z } from 'zod';
-import { HttpCore, type ResponseLog } from '../http/core';
+import { HttpCore, type HttpCoreOptions, type ResponseLog } from '../http/core';
 import type { Dispatcher } from 'undici';
 import { ProviderError } from '../http/errors';
 import { PHALA } from './endpoints';
@@ -48,6 +48,8 @@ export interface PhalaClientOptions {
   /** Which auth headers to send: both (default), only X-API-Key, or only Bearer. */
   authHeaders?: 'both' | 'x-api-key' | 'bearer';
   onResponse?: (log: ResponseLog) => void;
+  /** Told about every request when it is done (the worker's provider metrics). */
+  onRequestDone?: HttpCoreOptions['onRequestDone'];
   userAgent?: string;
   /** Headers timeout for plain requests; the notes advise ≥ 60 s (`/status/batch` can take ~31 s). */
   timeoutMs?: number;
@@ -121,6 +123,7 @@ export class PhalaClient {
       headersTimeoutMs: opts.timeoutMs ?? 60_000,
       parseErrorBody: parsePhalaErrorBody,
       onResponse: opts.onResponse,
+      onRequestDone: opts.onRequestDone,
       dispatcher: opts.dispatcher,
     });
   }

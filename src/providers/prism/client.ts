@@ -2,7 +2,7 @@
 // and, as in every curl example of the docs, repeated as `?domainID=` (harmless when the server ignores it).
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
-import { HttpCore, type QueryValue, type ResponseLog } from '../http/core';
+import { HttpCore, type HttpCoreOptions, type QueryValue, type ResponseLog } from '../http/core';
 import { ProviderError } from '../http/errors';
 import { prismEndpoint, type PrismActivityName } from './endpoints';
 import { parsePrismErrorBody } from './errors';
@@ -40,6 +40,8 @@ export interface PrismClientOptions {
   /** Repeat the domain id as `?domainID=` like the docs' examples do (default true). */
   domainQuery?: boolean;
   onResponse?: (log: ResponseLog) => void;
+  /** Told about every request when it is done (the worker's provider metrics). */
+  onRequestDone?: HttpCoreOptions['onRequestDone'];
   userAgent?: string;
   connectTimeoutMs?: number;
   headersTimeoutMs?: number;
@@ -86,6 +88,7 @@ export class PrismClient {
       authHeaders: () => ({ authorization: `Bearer ${typeof token === 'function' ? token() : token}` }),
       parseErrorBody: parsePrismErrorBody,
       onResponse: opts.onResponse,
+      onRequestDone: opts.onRequestDone,
       userAgent: opts.userAgent,
       connectTimeoutMs: opts.connectTimeoutMs,
       headersTimeoutMs: opts.headersTimeoutMs,

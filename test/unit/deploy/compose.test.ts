@@ -21,7 +21,7 @@ const compose = parse(readFileSync(resolve(root, 'docker-compose.yml'), 'utf8'),
 const s = compose.services;
 
 test('has the deployment services', () => {
-  expect(Object.keys(s).sort()).toEqual(['codec-server', 'postgresql', 'temporal', 'temporal-init', 'temporal-schema', 'temporal-ui', 'worker']);
+  expect(Object.keys(s).sort()).toEqual(['codec-server', 'grafana', 'postgresql', 'prometheus', 'temporal', 'temporal-init', 'temporal-schema', 'temporal-ui', 'worker']);
 });
 
 test('the codec server: the worker image running `cvmflow codec-server` on the keys the worker mounts, its port on host loopback only, the UI pointed at it', () => {
@@ -78,7 +78,7 @@ test('ports: gRPC 7233, UI 8080, metrics 9464', () => {
 });
 
 test('long-running services have health checks and start in dependency order', () => {
-  for (const svc of ['postgresql', 'temporal', 'temporal-ui', 'worker']) expect(s[svc]!.healthcheck?.test).toBeDefined();
+  for (const svc of ['postgresql', 'temporal', 'temporal-ui', 'worker', 'prometheus', 'grafana']) expect(s[svc]!.healthcheck?.test).toBeDefined();
   expect(s['temporal-schema']!.depends_on).toEqual({ postgresql: { condition: 'service_healthy' } });
   expect(s.temporal!.depends_on).toEqual({ 'temporal-schema': { condition: 'service_completed_successfully' } });
   expect(s['temporal-init']!.depends_on).toEqual({ temporal: { condition: 'service_healthy' } });

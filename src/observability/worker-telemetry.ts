@@ -1,0 +1,46 @@
+// The worker's telemetry in one place for `main.ts`: tracing when OTLP is configured, provider request
+// metrics and the teardown gauges when the Prometheus endpoint is (all on the Runtime's metric meter, so
+// they are served beside the SDK's own metrics).
+import type { Client } from '@temporalio/client';
+import { Runtime } from '@temporalio/worker';
+import type { Logger as PinoLogger } from 'pino';
+import type { RequestObserver } from '../providers/http/observe';
+import type { CvmflowConfig } from '../worker/config';
+import { providerRequestMetrics } from './provider-metrics';
+import { startTeardownGauges, type TeardownGauges } from './teardown-gauges';
+import { startTracing, type Tracing } from './tracing';
+
+export interface WorkerTelemetry {
+  tracing?: Tracing;
+  /** For the provider clients; undefined when metrics are off. */
+  onRequestDone?: RequestObserver;
+  /** Starts the teardown gauges on the worker's own client (metrics on only). */
+  watchTeardowns(client: Client | undefined): void;
+  close(): Promise<void>;
+}
+
+export async function startWorkerTelemetry(config: CvmflowConfig, logger: PinoLogger): Promise<WorkerTelemetry> {
+  const tracing = await startTracing('cvmflow-worker');
+  if (tracing) logger.info({ url: tracing.url }, 'tracing: exporting spans by OTLP/HTTP');
+  const meter = config.metricsAddress ? Runtime.instance().metricMeter : undefined;
+  let gauges: TeardownGauges | undefined;
+  return {
+    tracing,
+    onRequestDone: meter ? providerRequestMetrics(meter) : undefined,
+    watchTeardowns(client) {
+      if (!meter || !client || gauges) return;
+      gauges = startTeardownGauges({
+        client,
+        meter,
+        namespace: config.temporal.namespace,
+        taskQueue: config.taskQueue,
+        intervalMs: config.teardownMetricsIntervalMs,
+        onError: (err) => logger.warn({ err: (err as Error).message }, 'teardown gauges: visibility count failed; keeping the last values'),
+      });
+    },
+    async close() {
+      gauges?.stop();
+      await tracing?.shutdown();
+    },
+  };
+}

@@ -1,0 +1,271 @@
+// cvmflow's own metrics and traces, end to end: the production worker (a process, as `npm start` runs it)
+// with its Prometheus endpoint and OTLP export, the sandboxes as its providers, a traced CvmflowClient in
+// this process, and an in-process OTLP receiver. One lifecycle per provider (plus a failed and a cancelled
+// one, and a teardown held past its time) must show up in `/metrics` with exactly the right counts, and
+// each lifecycle must be one trace from the client's start to its last provider request.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from '@temporalio/worker';
+import { createSandboxAmdChain, issueSandboxSnpEvidence } from '../../src/attestation/sandbox-issuer';
+import { CvmflowClient } from '../../src/client/cvmflow-client';
+import { METRICS, statusClass } from '../../src/observability/metric-names';
+import { startTracing } from '../../src/observability/tracing';
+import { workflowSpanSinks } from '../../src/observability/worker';
+import { teardownWorkflowId } from '../../src/contract/workflow-ids';
+import { freePort } from '../../src/worker/dev-server';
+import { startLifecycleEnv, type LifecycleEnv } from '../support/lifecycle';
+import { OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver';
+import { scrape, sum, type Sample } from '../support/prometheus';
+import { connectTestTemporal, testAddress, testBundle, unique, type TestTemporal } from '../support/temporal';
+import { startWorkerProcess, workerEnv, type WorkerProcess } from '../support/worker-process';
+
+let t: TestTemporal;
+let env: LifecycleEnv;
+let receiver: OtlpReceiver;
+let worker: WorkerProcess;
+let client: CvmflowClient;
+let metricsUrl: string;
+let otlpUrl: string;
+let rootFile: string;
+const taskQueue = unique('observe');
+const TRACE_ENV = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_BSP_SCHEDULE_DELAY'] as const;
+
+beforeAll(async () => {
+  t = await connectTestTemporal();
+  env = await startLifecycleEnv(50);
+  receiver = new OtlpReceiver();
+  otlpUrl = await receiver.start();
+  rootFile = join(mkdtempSync(join(tmpdir(), 'observe-')), 'sandbox-ark.pem');
+  // The sandbox's AMD root (one chain per process, the one the Prism sandbox issues from), trusted by the worker.
+  writeFileSync(rootFile, issueSandboxSnpEvidence(await createSandboxAmdChain(), { reportData: Buffer.alloc(64) }).rootPem);
+  const port = await freePort();
+  metricsUrl = `http://127.0.0.1:${port}/metrics`;
+  worker = await startWorkerProcess(
+    workerEnv(env, taskQueue, {
+      CVMFLOW_TRUST_SANDBOX_ROOT_FILE: rootFile,
+      CVMFLOW_METRICS_ADDRESS: `127.0.0.1:${port}`,
+      CVMFLOW_TEARDOWN_METRICS_INTERVAL: '300ms',
+      // A sticky cache of two for several concurrent runs: runs are evicted and replayed, and must not be counted twice.
+      CVMFLOW_MAX_CACHED_WORKFLOWS: '2',
+      CVMFLOW_MAX_CONCURRENT_WORKFLOW_TASKS: '2',
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+    }),
+  );
+  // This process is a traced client, as another service with the same variables would be.
+  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = otlpUrl;
+  process.env.OTEL_BSP_SCHEDULE_DELAY = '100';
+  client = await CvmflowClient.connect({ address: testAddress(), taskQueue });
+});
+afterAll(async () => {
+  await client?.close();
+  for (const k of TRACE_ENV) delete process.env[k];
+  await worker?.stop();
+  await env?.close();
+  await receiver?.close();
+  await t?.close();
+});
+
+const fast = { pollInterval: '200ms', providerCallTimeout: '20s' };
+const dnsName = (prefix: string) => unique(prefix).toLowerCase().replace(/[^a-z0-9-]/g, '');
+const cudoSpec = (vmId: string) => ({ vmId, dataCenterId: 'gb-bournemouth-1', machineType: 'epyc-milan', bootDiskImageId: 'ubuntu-2204', vcpus: 2, memoryGib: 4, activeDeadline: '60s', ...fast });
+
+async function until<T>(what: () => Promise<T | undefined>, label: string, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await what();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Scrapes until `ready` holds (metrics from workflow sinks and in-flight requests arrive a moment later). */
+async function scrapeUntil(ready: (s: Sample[]) => boolean, label: string, explain: (s: Sample[]) => string = () => ''): Promise<Sample[]> {
+  let last: Sample[] = [];
+  return until(async () => ((last = await scrape(metricsUrl)), ready(last) ? last : undefined), label).catch((err: Error) => {
+    const mine = last.filter((s) => s.name.startsWith('cvmflow_') && !s.name.endsWith('_bucket'));
+    throw new Error(`${err.message}\n${explain(last)}\ncvmflow samples:\n${mine.map((s) => `${s.name} ${JSON.stringify(s.labels)} ${s.value}`).join('\n')}`);
+  });
+}
+
+/** Provider requests the sandboxes served, by provider, endpoint template and status class. */
+function servedRequests(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const p of ['phala', 'prism', 'cudo'] as const) {
+    for (const r of env.sandboxes[p].sandbox.server.requests) {
+      const key = `${p} ${r.endpoint} ${statusClass(r.status > 0 ? r.status : undefined)}`;
+      out.set(key, (out.get(key) ?? 0) + 1);
+    }
+  }
+  return out;
+}
+
+function countedRequests(samples: Sample[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const s of samples.filter((x) => x.name === METRICS.providerRequests)) {
+    const key = `${s.labels.provider} ${s.labels.endpoint} ${s.labels.status_class}`;
+    out.set(key, (out.get(key) ?? 0) + s.value);
+  }
+  return out;
+}
+
+const sorted = (m: Map<string, number>) => [...m.entries()].sort(([a], [b]) => a.localeCompare(b));
+const runs = (s: Sample[], labels: Record<string, string>) => sum(s, METRICS.lifecycleRuns, { taskQueue: taskQueue, ...labels });
+const durations = (s: Sample[], labels: Record<string, string>) => sum(s, `${METRICS.lifecycleDuration}_count`, { taskQueue: taskQueue, ...labels });
+
+const started: Record<'phala' | 'prism' | 'cudo', { workflowId: string; key: string }> = {} as never;
+
+test('one lifecycle per provider, a failed and a cancelled one: /metrics has each metric with the right counts', async () => {
+  const phalaName = dnsName('obs-app');
+  const prismName = dnsName('obs-cvm');
+  const cudoId = dnsName('obs-vm');
+  const badName = dnsName('obs-bad');
+  const cancelId = dnsName('obs-cancel');
+  const [phala, prism, cudo] = await Promise.all([
+    client.startProvisionPhalaCvm({ name: phalaName, composeFile: 'services: {}\n', runningDeadline: '60s', ...fast }),
+    client.startCreateAttestedPrismCvm({ name: prismName, onlineDeadline: '60s', ...fast }),
+    client.startCreateCudoVm({ ...cudoSpec(cudoId), ttl: '1h' }),
+  ]);
+  Object.assign(started, { phala: { workflowId: phala.workflowId, key: phalaName }, prism: { workflowId: prism.workflowId, key: prismName }, cudo: { workflowId: cudo.workflowId, key: cudoId } });
+  const [phalaResult, prismResult, cudoResult] = await Promise.all([phala.result(), prism.result(), cudo.result()]);
+  expect(prismResult.verdict).toMatchObject({ verified: true, platform: 'sev-snp' });
+  expect(cudoResult.teardown).not.toBeNull();
+
+  // A failed lifecycle: the policy does not match the evidence (attestation verdict `failed`, CVM deleted).
+  const wrongPolicy = { policy: { measurement: Buffer.alloc(48, 7).toString('base64') }, root_of_trust: { product_line: 'Milan' } };
+  const bad = await client.startCreateAttestedPrismCvm({ name: badName, policy: wrongPolicy, onlineDeadline: '60s', ...fast });
+  await expect(bad.result()).rejects.toMatchObject({ cause: { type: 'AttestationFailed' } });
+
+  // A cancelled lifecycle: cancelled while its look-before-create is held up at the provider (nothing created).
+  env.sandboxes.cudo.sandbox.server.faults.add({ endpoint: 'cudoGetVm', fault: { type: 'latency', ms: 1500 } });
+  const cancelled = await client.startCreateCudoVm(cudoSpec(cancelId));
+  await until(async () => (env.sandboxes.cudo.sandbox.server.calls('cudoGetVm').some((c) => c.fault === 'latency') ? true : undefined), 'the held-up look');
+  await cancelled.handle.cancel();
+  await expect(cancelled.result()).rejects.toMatchObject({ cause: { type: 'LifecycleCancelled' } });
+
+  // Runs and durations by provider, workflow type and outcome (the ttl teardown still runs: not counted).
+  const expectedRuns: Array<[Record<string, string>, number]> = [
+    [{ provider: 'phala', workflowType: 'provisionPhalaCvm', outcome: 'completed' }, 1],
+    [{ provider: 'prism', workflowType: 'createAttestedPrismCvm', outcome: 'completed' }, 1],
+    [{ provider: 'prism', workflowType: 'createAttestedPrismCvm', outcome: 'failed' }, 1],
+    [{ provider: 'cudo', workflowType: 'createCudoVm', outcome: 'completed' }, 1],
+    [{ provider: 'cudo', workflowType: 'createCudoVm', outcome: 'cancelled' }, 1],
+  ];
+  // Every request the sandboxes served, and no more, is counted (in-flight ones land a moment later).
+  const same = (s: Sample[]) => JSON.stringify(sorted(countedRequests(s))) === JSON.stringify(sorted(servedRequests()));
+  const diff = (s: Sample[]) => `counted: ${JSON.stringify(sorted(countedRequests(s)))}\nserved:  ${JSON.stringify(sorted(servedRequests()))}`;
+  let samples = await scrapeUntil((s) => runs(s, {}) === 5 && same(s), 'runs and requests to be counted', diff);
+  for (const [labels, n] of expectedRuns) {
+    expect([labels, runs(samples, labels)]).toEqual([labels, n]);
+    expect([labels, durations(samples, labels)]).toEqual([labels, n]);
+  }
+  expect(sum(samples, `${METRICS.lifecycleDuration}_sum`, { taskQueue: taskQueue })).toBeGreaterThan(0);
+  // Those counts held while runs were evicted from the cache and replayed (the SDK drops metrics in replay).
+  expect(sum(samples, 'temporal_sticky_cache_total_forced_eviction')).toBeGreaterThan(0);
+
+  // Provider requests: by template with status class and error kind, with latency histograms, no raw ids.
+  expect(sum(samples, METRICS.providerRequests, { provider: 'cudo', endpoint: 'POST /v1/projects/{projectId}/vm', status_class: '2xx', error_kind: 'none' })).toBe(1);
+  expect(sum(samples, METRICS.providerRequests, { provider: 'cudo', endpoint: 'GET /v1/projects/{projectId}/vms/{id}', status_class: '4xx', error_kind: 'not_found' })).toBe(2); // both looks before create
+  expect(sum(samples, `${METRICS.providerRequestDuration}_count`)).toBe(sum(samples, METRICS.providerRequests));
+  const labelValues = samples.filter((s) => s.name.startsWith('cvmflow_')).flatMap((s) => Object.values(s.labels));
+  for (const id of [phalaName, prismName, cudoId, badName, cancelId, phalaResult.cvmId, prismResult.cvmId]) expect(labelValues.filter((v) => v.includes(id))).toEqual([]);
+
+  // Attestation verdicts by platform and result.
+  expect(sum(samples, METRICS.attestationVerdicts, { platform: 'sev-snp', result: 'verified' })).toBe(1);
+  expect(sum(samples, METRICS.attestationVerdicts, { platform: 'sev-snp', result: 'failed' })).toBe(1);
+
+  // CVMs by provider and state, from a collectCvmStatistics run.
+  const stats = await (await client.startCollectCvmStatistics({ providers: ['prism', 'cudo'] })).result();
+  expect(stats.providers).toMatchObject({ prism: { running: 1, skipped: null }, cudo: { running: 1, skipped: null } });
+  samples = await scrapeUntil((s) => sum(s, METRICS.cvms, { taskQueue: taskQueue }) === 2, 'the CVM gauges');
+  expect(sum(samples, METRICS.cvms, { taskQueue: taskQueue, provider: 'prism', state: 'running' })).toBe(1);
+  expect(sum(samples, METRICS.cvms, { taskQueue: taskQueue, provider: 'cudo', state: 'running' })).toBe(1);
+  for (const p of ['prism', 'cudo']) {
+    const mine = stats.cvms.filter((c) => c.provider === p);
+    expect(sum(samples, METRICS.cvmStatistics, { taskQueue: taskQueue, provider: p, result: 'collected' })).toBe(mine.filter((c) => c.error === null && c.samples > 0).length);
+    expect(sum(samples, METRICS.cvmStatistics, { taskQueue: taskQueue, provider: p })).toBe(mine.length);
+  }
+
+  // Teardowns: the ttl teardown is pending; one held up by its provider past its time is also overdue.
+  samples = await scrapeUntil((s) => sum(s, METRICS.teardownsPending, { taskQueue: taskQueue }) === 1, 'one pending teardown');
+  expect(sum(samples, METRICS.teardownsOverdue, { taskQueue: taskQueue })).toBe(0);
+  env.sandboxes.phala.sandbox.server.faults.add({ endpoint: 'phalaDeleteCvm', fault: { type: 'latency', ms: 8000 } });
+  const teardown = await client.startTeardownCvm({ provider: 'phala', cvmName: phalaName, teardownAt: new Date(Date.now() + 1000).toISOString(), gracefulTimeout: '0s', ...fast });
+  samples = await scrapeUntil((s) => sum(s, METRICS.teardownsOverdue, { taskQueue: taskQueue }) === 1, 'the overdue teardown');
+  expect(sum(samples, METRICS.teardownsPending, { taskQueue: taskQueue })).toBe(2);
+  await expect(teardown.result()).resolves.toMatchObject({ outcome: 'deleted' });
+  samples = await scrapeUntil((s) => sum(s, METRICS.teardownsOverdue, { taskQueue: taskQueue }) === 0 && runs(s, { workflowType: 'teardownCvm' }) === 1, 'the teardown to end');
+  expect(runs(samples, { provider: 'phala', workflowType: 'teardownCvm', outcome: 'completed' })).toBe(1);
+  expect(sum(samples, METRICS.teardownsPending, { taskQueue: taskQueue })).toBe(1);
+});
+
+test('each lifecycle is one trace: client start → workflow → activities → provider HTTP requests', async () => {
+  expect(Object.keys(started)).toHaveLength(3);
+  await client.close(); // flushes this process's spans (the client's)
+  const servedTotal = () => (['phala', 'prism', 'cudo'] as const).reduce((n, p) => n + env.sandboxes[p].sandbox.server.requests.length, 0);
+  const httpSpans = () => receiver.spans.filter((s) => s.service === 'cvmflow-worker' && typeof s.attributes['cvmflow.provider'] === 'string');
+  // Every request the sandboxes served (all made by traced runs) arrives as an HTTP span.
+  await until(async () => (httpSpans().length === servedTotal() ? true : undefined), 'one HTTP span per served request').catch((err: Error) => {
+    throw new Error(`${err.message}: ${httpSpans().length} spans, ${servedTotal()} requests`);
+  });
+  const byId = new Map(receiver.spans.map((s) => [s.spanId, s]));
+  const rootOf = (s: ReceivedSpan): ReceivedSpan => (s.parentSpanId && byId.has(s.parentSpanId) ? rootOf(byId.get(s.parentSpanId)!) : s);
+  // The cudo lifecycle's ttl teardown is still waiting: its run span is not ended, so not exported yet.
+  const stillRunning = teardownWorkflowId('cudo', started.cudo.key);
+  for (const s of httpSpans()) {
+    const activity = byId.get(s.parentSpanId!);
+    expect([s.name, activity?.name]).toEqual([expect.stringMatching(/^(GET|POST|PUT|PATCH|DELETE) \//), expect.stringMatching(/^RunActivity:/)]);
+    if (activity!.attributes.temporalWorkflowId === stillRunning) expect(rootOf(s)).toMatchObject({ name: expect.stringMatching(/^StartActivity:/) });
+    else expect(rootOf(s)).toMatchObject({ service: 'cvmflow-client', name: expect.stringMatching(/^cvmflow start /) });
+  }
+
+  const traceIds = new Set<string>();
+  for (const [provider, { workflowId }] of Object.entries(started)) {
+    const roots = receiver.spans.filter((s) => s.name.startsWith('cvmflow start') && s.attributes.temporalWorkflowId === workflowId);
+    expect(roots).toHaveLength(1);
+    const root = roots[0]!;
+    traceIds.add(root.traceId);
+    const spans = receiver.trace(root.traceId);
+    const type = root.name.replace('cvmflow start ', '');
+    expect(spans.map((s) => s.name)).toEqual(expect.arrayContaining([`StartWorkflow:${type}`, `RunWorkflow:${type}`, expect.stringMatching(/^StartActivity:/), expect.stringMatching(/^RunActivity:/)]));
+    // From the start call to the last provider request: the lifecycle's requests are all in this trace.
+    const http = spans.filter((s) => s.attributes['cvmflow.provider'] === provider);
+    expect(http.length).toBeGreaterThan(0);
+    const lastHttpEnd = http.reduce((m, s) => (s.endNs > m ? s.endNs : m), 0n);
+    const runWorkflow = spans.find((s) => s.name === `RunWorkflow:${type}`)!;
+    expect(lastHttpEnd).toBeLessThanOrEqual(runWorkflow.endNs);
+    // Nothing of this workflow is in another trace.
+    const elsewhere = receiver.spans.filter((s) => s.traceId !== root.traceId && (s.attributes.temporalWorkflowId === workflowId || s.attributes.workflowId === workflowId));
+    expect(elsewhere).toEqual([]);
+  }
+  expect(traceIds.size).toBe(3);
+
+  // The traced run replays against the current bundle: the tracing interceptors are deterministic.
+  const history = await t.client.workflow.getHandle(started.cudo.workflowId).fetchHistory();
+  await Worker.runReplayHistory({ workflowBundle: testBundle(), sinks: workflowSpanSinks() }, history, started.cudo.workflowId);
+});
+
+test('without OTEL_EXPORTER_OTLP_ENDPOINT the worker starts no exporter, even for a traced start', async () => {
+  const quiet = new OtlpReceiver();
+  const url = await quiet.start();
+  const otherQueue = unique('untraced');
+  const untraced = await startWorkerProcess(workerEnv(env, otherQueue, { OTEL_BSP_SCHEDULE_DELAY: '100' }));
+  try {
+    await (await startTracing('cvmflow-client'))?.shutdown(); // this process's tracing from the tests above
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = url; // only the client traces
+    const traced = await CvmflowClient.connect({ address: testAddress(), taskQueue: otherQueue });
+    const vmId = dnsName('obs-untraced');
+    await (await traced.startCreateCudoVm(cudoSpec(vmId))).result();
+    await traced.close();
+    await until(async () => (quiet.spans.length > 0 ? true : undefined), 'the client spans');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(new Set(quiet.spans.map((s) => s.service))).toEqual(new Set(['cvmflow-client']));
+    expect(untraced.output()).not.toContain('tracing: exporting spans');
+    expect(untraced.output()).not.toContain('unregistered external sink');
+  } finally {
+    await untraced.stop();
+    await quiet.close();
+  }
+});
