@@ -44,7 +44,8 @@ export async function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<Worker
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const deadline = Date.now() + 30_000;
+  // Generous: a loaded 2-core machine takes its time to load the bundle; a worker that never starts still fails.
+  const deadline = Date.now() + 120_000;
   while (!out.includes('cvmflow worker started')) {
     if (child.exitCode !== null) throw new Error(`worker exited at start:\n${out}`);
     if (Date.now() > deadline) throw new Error(`worker did not start:\n${out}`);
