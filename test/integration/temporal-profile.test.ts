@@ -37,7 +37,7 @@ beforeAll(async () => {
   delete wenv.TEMPORAL_ADDRESS;
   delete wenv.TEMPORAL_NAMESPACE;
   worker = await startWorkerProcess(wenv);
-});
+}, 240_000); // the worker may take up to 120 s to start on a loaded machine
 afterAll(async () => {
   await worker?.stop();
   await env?.close();
