@@ -31,14 +31,19 @@ export const attestationVerdictInterceptor: ActivityInterceptorsFactory = (ctx: 
   if (!ATTESTATION_ACTIVITY.test(ctx.info.activityType)) return {};
   const inbound: ActivityInboundCallsInterceptor = {
     async execute(input, next) {
-      const verdicts = ctx.metricMeter.createCounter(METRICS.attestationVerdicts, 'verdicts', 'Attestation verdicts by platform and result');
+      const count = (v: { platform: string; result: VerdictResult }) => {
+        try {
+          ctx.metricMeter.createCounter(METRICS.attestationVerdicts, 'verdicts', 'Attestation verdicts by platform and result').add(1, v);
+        } catch (err) {
+          ctx.log.warn('cvmflow metrics: verdict not counted', { error: (err as Error)?.message });
+        }
+      };
       try {
         const result = await next(input);
-        const v = classifyVerdict(result);
-        verdicts.add(1, { platform: v.platform, result: v.result });
+        count(classifyVerdict(result));
         return result;
       } catch (error) {
-        if (!ctx.cancellationSignal.aborted) verdicts.add(1, { platform: 'unknown', result: 'undetermined' });
+        if (!ctx.cancellationSignal.aborted) count({ platform: 'unknown', result: 'undetermined' });
         throw error;
       }
     },

@@ -2,7 +2,7 @@
 // changes: lifecycle runs and durations by provider and outcome, and the fleet gauges of a
 // `collectCvmStatistics` result. The SDK's workflow `metricMeter` drops every call made while replaying,
 // so a run that is replayed (cache eviction, another worker) is counted once, when it really ends.
-import { isCancellation, metricMeter, workflowInfo, ContinueAsNew, type Next, type WorkflowExecuteInput, type WorkflowInboundCallsInterceptor } from '@temporalio/workflow';
+import { isCancellation, log, metricMeter, workflowInfo, ContinueAsNew, type Next, type WorkflowExecuteInput, type WorkflowInboundCallsInterceptor } from '@temporalio/workflow';
 import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
 import { PROVIDERS } from '../../contract/common';
 import type { CollectCvmStatisticsResult } from '../../contract/fleet';
@@ -60,12 +60,21 @@ export class LifecycleMetricsInterceptor implements WorkflowInboundCallsIntercep
       result = await next(input);
     } catch (err) {
       const outcome = outcomeOf(err);
-      if (provider && outcome) recordRun(provider, outcome);
+      if (provider && outcome) safely(() => recordRun(provider, outcome));
       throw err;
     }
-    if (provider) recordRun(provider, 'completed');
-    if (statistics) recordCvmStatistics(result as CollectCvmStatisticsResult);
+    if (provider) safely(() => recordRun(provider, 'completed'));
+    if (statistics) safely(() => recordCvmStatistics(result as CollectCvmStatisticsResult));
     return result;
+  }
+}
+
+/** A metric that cannot be recorded is logged, never thrown: it would fail the workflow task, and retry it forever. */
+function safely(record: () => void): void {
+  try {
+    record();
+  } catch (err) {
+    log.warn('cvmflow metrics: not recorded', { error: (err as Error)?.message });
   }
 }
 

@@ -96,3 +96,18 @@ test('the sandbox is on by default for the embedded server and off for a real cl
   expect(loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233' }).sandbox.mode).toBe('off');
   expect(loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233', CVMFLOW_SANDBOX: 'auto' }).sandbox.mode).toBe('auto');
 });
+
+// Observability: the teardown gauges' interval and the OTLP endpoints are checked with the rest.
+test('the teardown gauges are counted every minute unless told otherwise', () => {
+  expect(loadConfig({}).teardownMetricsIntervalMs).toBe(60_000);
+  expect(loadConfig({ CVMFLOW_TEARDOWN_METRICS_INTERVAL: '15s' }).teardownMetricsIntervalMs).toBe(15_000);
+});
+
+test('bad values name the variable and what is expected', () => {
+  expect(problems({ CVMFLOW_TEARDOWN_METRICS_INTERVAL: 'often', OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'grpc://x' })).toEqual([
+    expect.stringMatching(/^CVMFLOW_TEARDOWN_METRICS_INTERVAL: expected a duration/),
+    expect.stringMatching(/^OTEL_EXPORTER_OTLP_ENDPOINT: expected an http\(s\) URL/),
+    expect.stringMatching(/^OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: expected an http\(s\) URL/),
+  ]);
+  expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318' })).not.toThrow();
+});
