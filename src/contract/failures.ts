@@ -23,6 +23,9 @@ export const FailureTypes = {
   TeardownFailed: 'TeardownFailed',
   LifecycleCancelled: 'LifecycleCancelled',
   LifecycleFailed: 'LifecycleFailed',
+  // fleet runs
+  /** A fleet run reached its blast-radius limit: it stopped acting, reported, and failed. */
+  BlastRadiusExceeded: 'BlastRadiusExceeded',
   // Phala
   PhalaCvmFailed: 'PhalaCvmFailed',
   PhalaWatchInterrupted: 'PhalaWatchInterrupted',

@@ -7,6 +7,25 @@ import { boundedDuration, PROVIDERS, ProviderSchema } from './common';
 export const FLEET_WORKFLOW_TYPES = ['reconcileFleet', 'collectCvmStatistics', 'reattestCvms'] as const;
 export type FleetWorkflowType = (typeof FLEET_WORKFLOW_TYPES)[number];
 
+/**
+ * How much of the fleet one run may destroy: at most `maxPercent` of the CVMs it looked at and, when set,
+ * `maxCount`; always at least one. Beyond it the run stops acting, reports what it did and would have done,
+ * and fails with `BlastRadiusExceeded` (as a Kubernetes disruption budget refuses an eviction).
+ */
+export const BlastRadiusSchema = z
+  .object({
+    maxPercent: z.number().min(0, 'blastRadius.maxPercent must be between 0 and 100').max(100, 'blastRadius.maxPercent must be between 0 and 100').default(10),
+    maxCount: z.number().int().min(1, 'blastRadius.maxCount must be at least 1').optional(),
+  })
+  .strict();
+export type BlastRadius = z.output<typeof BlastRadiusSchema>;
+
+/** The number of destructive actions a run over `fleetSize` CVMs may take. */
+export function blastRadiusAllowance(limit: BlastRadius, fleetSize: number): number {
+  const share = Math.floor((fleetSize * limit.maxPercent) / 100);
+  return Math.max(1, Math.min(share, limit.maxCount ?? Number.POSITIVE_INFINITY));
+}
+
 const fleetCommon = {
   /** The providers to look at; a provider the worker has not configured is skipped and reported. */
   providers: z.array(ProviderSchema).min(1).default([...PROVIDERS]),
