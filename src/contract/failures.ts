@@ -20,6 +20,8 @@ export const FailureTypes = {
   VmIdTaken: 'VmIdTaken',
   CvmNotFoundAfterCreate: 'CvmNotFoundAfterCreate',
   AttestationFailed: 'AttestationFailed',
+  /** The attestation could not be checked in time (evidence not served, collateral unreachable): not ready, fail closed. */
+  AttestationUndetermined: 'AttestationUndetermined',
   TeardownFailed: 'TeardownFailed',
   LifecycleCancelled: 'LifecycleCancelled',
   LifecycleFailed: 'LifecycleFailed',

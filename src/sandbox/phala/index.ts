@@ -112,8 +112,10 @@ export interface PhalaSandbox {
   versionsSeen(): Array<string | undefined>;
   /** PEM of the sandbox TDX root CA (NOT Intel) that signs every sandbox quote: trust it only for this sandbox. */
   sandboxTdxRootPem(): string;
-  /** DCAP collateral for the sandbox chain (the sandbox plays Intel PCS for it). */
-  sandboxTdxCollateral(): DcapCollateral;
+  /** DCAP collateral for the sandbox chain (the sandbox plays Intel PCS for it); undefined during a collateral outage. */
+  sandboxTdxCollateral(): DcapCollateral | undefined;
+  /** Intel PCS down, as far as the sandbox chain goes: no collateral is served until it is turned off again. */
+  setCollateralOutage(on: boolean): void;
   /** The simulated KMS root key (hex DER SPKI) every CVM's key-provider event names. */
   kmsRootKeyId(): string;
   /** Makes the attestation of one CVM (any identifier, or its name before it exists) or of every CVM wrong. */
@@ -706,6 +708,7 @@ export function createPhalaSandbox(opts: PhalaSandboxOptions = {}): PhalaSandbox
 
   // ------------------------------------------------------------ attestation (beyond the docs)
 
+  let collateralOutage = false;
   const attestationFault = (cvm: SandboxCvm): PhalaAttestationFault | undefined =>
     attestationFaults.find((r) => r.cvm === undefined || r.cvm === cvm.name || candidates(r.cvm).includes(cvm))?.fault;
 
@@ -833,7 +836,10 @@ export function createPhalaSandbox(opts: PhalaSandboxOptions = {}): PhalaSandbox
     appEnvPubkey: (appId) => appKeys.get(bareHex(appId).replace(/^app_/, ''))?.publicKeyHex,
     versionsSeen: () => versions.slice(),
     sandboxTdxRootPem: () => tdxChain.root.pem,
-    sandboxTdxCollateral: () => tdxChain.collateral,
+    sandboxTdxCollateral: () => (collateralOutage ? undefined : tdxChain.collateral),
+    setCollateralOutage: (on) => {
+      collateralOutage = on;
+    },
     kmsRootKeyId: () => kmsRootId,
     setAttestationFault,
     clearAttestationFaults: () => {
