@@ -42,7 +42,7 @@ test('verified before ready: the verdict, the pinned key provider and the attest
   const result = await provision(name);
   expect(result.status).toBe('running');
   expect(result.attestation).toMatchObject({ result: 'verified', keyProvider: { name: 'kms', id: sandbox().kmsRootKeyId() } });
-  const verdict = (result.attestation as { verdict: { result: string; format: string; measurements: Record<string, string> } }).verdict;
+  const verdict = (result.attestation as unknown as { verdict: { result: string; format: string; measurements: Record<string, string> } }).verdict;
   expect(verdict).toMatchObject({ result: 'verified', format: 'dstack' });
   expect(verdict.measurements['dstack.compose_hash']).toBe(result.composeHash);
   expect(verdict.measurements['dstack.api.vm_uuid']).toBe(result.vmUuid);
