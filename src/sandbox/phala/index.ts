@@ -314,6 +314,14 @@ export function createPhalaSandbox(opts: PhalaSandboxOptions = {}): PhalaSandbox
         }
         return { status: 200, json: { attestation_faults: attestationFaults } };
       },
+      'phala/collateral-outage': (req) => {
+        if (req.method === 'POST') {
+          const on = ((req.body ?? {}) as { on?: unknown }).on;
+          if (typeof on !== 'boolean') return { status: 400, json: { error: 'on must be true (Intel PCS down for the sandbox chain) or false' } };
+          collateralOutage = on;
+        }
+        return { status: 200, json: { collateral_outage: collateralOutage } };
+      },
       // For a worker outside this process: trust root_pem (CVMFLOW_TRUST_SANDBOX_ROOT_FILE) and put the collateral at
       // cache_path under CVMFLOW_COLLATERAL_DIR, where the worker's collateral gatherer looks for this FMSPC
       'phala/tdx-root': () => ({ status: 200, json: { root_pem: tdxChain.root.pem, fmspc: tdxChain.fmspc, cache_path: sandboxTdxCollateralCachePath(tdxChain), collateral: tdxChain.collateral } }),
