@@ -1,7 +1,9 @@
 // The production worker (lib/worker/main.js) as a separate process, so a test can SIGKILL it mid-flight
 // and start another, as a crash and a restart would.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import type { LifecycleEnv } from './lifecycle';
 import { testAddress } from './temporal';
 
@@ -10,6 +12,24 @@ export interface WorkerProcess {
   output(): string;
   kill(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/**
+ * What a worker outside this process needs to verify the test sandboxes' evidence, as the README tells an operator:
+ * their roots in CVMFLOW_TRUST_SANDBOX_ROOT_FILE (plus any root file the test gives) and the Phala sandbox's TDX
+ * collateral at its cache path under CVMFLOW_COLLATERAL_DIR.
+ */
+function sandboxTrust(env: LifecycleEnv, extraRootFile: string | undefined): Record<string, string> {
+  const dir = mkdtempSync(join(tmpdir(), 'cvmflow-trust-'));
+  const phala = env.sandboxes.phala.sandbox;
+  const roots = [extraRootFile ? readFileSync(extraRootFile, 'utf8') : '', env.sandboxes.prism.sandbox.sandboxRootPem() ?? '', phala.sandboxTdxRootPem()].filter(Boolean).join('');
+  const rootFile = join(dir, 'sandbox-roots.pem');
+  writeFileSync(rootFile, roots);
+  const collateralDir = join(dir, 'collateral');
+  const collateral = join(collateralDir, phala.sandboxTdxCollateralCachePath());
+  mkdirSync(dirname(collateral), { recursive: true });
+  writeFileSync(collateral, JSON.stringify(phala.sandboxTdxCollateral()));
+  return { CVMFLOW_TRUST_SANDBOX_ROOT_FILE: rootFile, CVMFLOW_COLLATERAL_DIR: collateralDir };
 }
 
 /** Worker env pointing every provider at the test's sandboxes as if they were the real APIs. */
@@ -33,6 +53,7 @@ export function workerEnv(env: LifecycleEnv, taskQueue: string, extra: Record<st
     CUDO_API_KEY: s.cudo.apiKey,
     CUDO_PROJECT_ID: s.cudo.projectId,
     ...extra,
+    ...sandboxTrust(env, extra.CVMFLOW_TRUST_SANDBOX_ROOT_FILE),
   };
   return out;
 }

@@ -114,6 +114,8 @@ export interface PhalaSandbox {
   sandboxTdxRootPem(): string;
   /** DCAP collateral for the sandbox chain (the sandbox plays Intel PCS for it); undefined during a collateral outage. */
   sandboxTdxCollateral(): DcapCollateral | undefined;
+  /** Where a worker's collateral cache (CVMFLOW_COLLATERAL_DIR) holds the sandbox chain's collateral. */
+  sandboxTdxCollateralCachePath(): string;
   /** Intel PCS down, as far as the sandbox chain goes: no collateral is served until it is turned off again. */
   setCollateralOutage(on: boolean): void;
   /** The simulated KMS root key (hex DER SPKI) every CVM's key-provider event names. */
@@ -845,6 +847,7 @@ export function createPhalaSandbox(opts: PhalaSandboxOptions = {}): PhalaSandbox
     versionsSeen: () => versions.slice(),
     sandboxTdxRootPem: () => tdxChain.root.pem,
     sandboxTdxCollateral: () => (collateralOutage ? undefined : tdxChain.collateral),
+    sandboxTdxCollateralCachePath: () => sandboxTdxCollateralCachePath(tdxChain),
     setCollateralOutage: (on) => {
       collateralOutage = on;
     },
