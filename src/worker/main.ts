@@ -90,7 +90,13 @@ async function main(): Promise<void> {
     sandboxTdxCollateral: clients.sandboxes?.phala ? () => clients.sandboxes!.phala!.sandbox.sandboxTdxCollateral() : undefined,
     collateral: config.collateral,
   });
-  const { worker, version } = await createWorker({ connection, config, activities, tracing: telemetry.tracing });
+  const { worker, version } = await createWorker({
+    connection,
+    config,
+    activities,
+    tracing: telemetry.tracing,
+    workflowSource: config.workflowBundle ? { workflowBundle: { codePath: config.workflowBundle } } : undefined,
+  });
   telemetry.watchTeardowns(worker.client);
   telemetry.workerVersion(version);
   const versionLine = version.versioned

@@ -40,11 +40,13 @@ export interface WorkerVersion {
   versioned: boolean;
 }
 
-/** The worker options of that version: versioned with PINNED as the default behaviour, or unversioned (no options at all). */
+/** The worker options of that version: versioned, or unversioned (no options at all: then no workflow states a behaviour). */
 export function deploymentOptions(v: WorkerVersion): Pick<WorkerOptions, 'workerDeploymentOptions'> {
   if (!v.versioned) return {};
-  // Workflows state their own behaviour (src/workflows/support/versioning.ts); PINNED is for any that do not.
-  return { workerDeploymentOptions: { version: { deploymentName: v.deploymentName, buildId: v.buildId }, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' } };
+  // Workflows state their own behaviour (src/workflows/support/versioning.ts). The default is for runs that do not:
+  // ones an unversioned worker started (before versioning was on), which must follow the current version rather
+  // than be pinned to whichever version happens to pick them up.
+  return { workerDeploymentOptions: { version: { deploymentName: v.deploymentName, buildId: v.buildId }, useWorkerVersioning: true, defaultVersioningBehavior: 'AUTO_UPGRADE' } };
 }
 
 /** The version string Temporal uses in visibility (`TemporalWorkerDeploymentVersion`) and the CLI. */
