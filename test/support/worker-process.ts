@@ -18,7 +18,7 @@ export function workerEnv(env: LifecycleEnv, taskQueue: string, extra: Record<st
   const out: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
-    TEMPORAL_ADDRESS: testAddress(),
+    TEMPORAL_ADDRESS: extra.TEMPORAL_ADDRESS ?? testAddress(),
     TEMPORAL_NAMESPACE: 'default',
     CVMFLOW_TASK_QUEUE: taskQueue,
     // A deployment per task queue: test files share the dev server, and a deployment's current version is shared.
