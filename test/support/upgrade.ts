@@ -135,6 +135,12 @@ export async function runUpgradeScenario(o: UpgradeScenario): Promise<number> {
   const s = JSON.parse(status.stdout) as Awaited<ReturnType<typeof describeDeployment>>;
   expect(s.current).toBe(buildB);
   expect(s.versions.find((v) => v.buildId === buildA)?.status).toBe('draining');
+  const table = await runCvmflow(['deploy', 'status', '--deployment', deployment, '--address', o.address, '--namespace', o.namespace], {});
+  expect(table.code).toBe(0);
+  expect(table.stdout).toMatch(new RegExp(`^current +${buildB}$`, 'm'));
+  expect(table.stdout).toMatch(new RegExp(`^${buildA} +draining +[1-9]\\d* +\\d{4}-`, 'm')); // the slow lifecycle and the teardown are open on A
+  expect(table.stdout).toMatch(new RegExp(`^${buildB} +current +\\d+ +\\d{4}-`, 'm'));
+  process.stderr.write(`cvmflow deploy status after the promotion:\n${table.stdout}`);
 
   // A new lifecycle runs B's code on B.
   const newVm = unique('new').toLowerCase();
