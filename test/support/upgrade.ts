@@ -2,8 +2,9 @@
 // and the 2-node cluster test (test/cluster/upgrade.test.ts): two worker processes of two builds from this
 // checkout, build A (lib/workflow-bundle.js) and build B (test/support/workflows/upgrade-b: a patched() step in
 // teardownCvm, a new activity in createCudoVm). A starts a lifecycle with a ttl (its teardown waits) and a slow
-// one; B becomes current by `cvmflow deploy promote`; then the pending teardown completes on B at its time with
-// exactly its CVM deleted, the PINNED lifecycle started on A finishes on A, a new lifecycle runs on B, and A drains.
+// one; `cvmflow deploy promote` ramps B and makes it current; then the pending teardown completes on B at its time with
+// exactly its CVM deleted, the PINNED lifecycle started on A finishes on A, a new lifecycle runs on B, A drains,
+// and promoting A again rolls back.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -125,7 +126,13 @@ export async function runUpgradeScenario(o: UpgradeScenario): Promise<number> {
   expect((await teardown.describe()).status.name).toBe('RUNNING');
   expect(await buildsOf(client, teardown.workflowId)).toEqual([buildA]);
 
-  // Roll out B.
+  // Roll out B: a ramp first, then all of it.
+  const cli = (...args: string[]) => runCvmflow([...args, '--deployment', deployment, '--address', o.address, '--namespace', o.namespace], {});
+  const before = await describeDeployment(client, deployment);
+  expect(before.versions.find((v) => v.buildId === buildB)?.status).toBe('inactive');
+  const ramp = await cli('deploy', 'promote', buildB, '--ramp', '10%');
+  expect([ramp.code, ramp.stdout]).toEqual([0, `${deployment}:${buildB} now gets 10% of new workflows (current: ${buildA})\n`]);
+  expect((await describeDeployment(client, deployment)).ramping).toEqual({ buildId: buildB, percentage: 10 });
   const promote = await runCvmflow(['deploy', 'promote', buildB, '--deployment', deployment, '--address', o.address, '--namespace', o.namespace], {});
   expect(promote.stderr).toBe('');
   expect(promote.stdout).toContain(`${deployment}:${buildB} is now the current version (was ${buildA}`);
@@ -173,5 +180,12 @@ export async function runUpgradeScenario(o: UpgradeScenario): Promise<number> {
   // Nothing open is left on A: it drains (the status follows visibility after a grace period), and its workers may go.
   await until(async () => (await describeDeployment(client, deployment)).versions.find((v) => v.buildId === buildA)?.openWorkflows === 0, 'no open workflows on build A');
   if (o.expectDrained) await until(async () => (await describeDeployment(client, deployment)).versions.find((v) => v.buildId === buildA)?.status === 'drained', 'build A to drain', 90_000);
-  return Date.now() - started;
+  const took = Date.now() - started;
+
+  // Roll back: A, whose workers still run, is current again; B is no longer.
+  const back = await cli('deploy', 'promote', buildA);
+  expect([back.code, back.stdout]).toEqual([0, `${deployment}:${buildA} is now the current version (was ${buildB}; its pinned workflows finish on it: keep its workers until \`cvmflow deploy status\` says drained)\n`]);
+  const after = await describeDeployment(client, deployment);
+  expect([after.current, after.ramping, after.versions.find((v) => v.buildId === buildB)?.status]).toEqual([buildA, undefined, 'draining']);
+  return took;
 }

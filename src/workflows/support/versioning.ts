@@ -3,7 +3,7 @@
 // current build, so every change to their code goes behind patched().
 // The behaviour is stated only when the run's first task ran on a versioned worker (a deployment name; an
 // unversioned worker's version has only a build id): an unversioned worker (CVMFLOW_WORKER_VERSIONING=off,
-// replay, tests) must not state one, or its task completion is rejected. A run an unversioned worker started gets
+// replay, tests) must not state one, or the SDK rejects its task completion. A run an unversioned worker started gets
 // the versioned worker's default, AUTO_UPGRADE (src/worker/versioning.ts).
 import { setWorkflowOptions, workflowInfo } from '@temporalio/workflow';
 import type { VersioningBehavior } from '@temporalio/common';
