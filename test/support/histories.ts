@@ -96,8 +96,10 @@ export function loadGoldenSet(): GoldenSet {
       }
     }
     const manifestFile = join(dir, MANIFEST);
-    if (!existsSync(manifestFile)) problems.push(`test/histories/${release}/${MANIFEST} is missing: \`npm run record-histories\` writes it; without it a deleted history would go unnoticed`);
-    else {
+    const beingRecorded = process.env.CVMFLOW_RECORD_HISTORIES === '1' && release === currentRelease(); // the recorder writes it last
+    if (!existsSync(manifestFile)) {
+      if (!beingRecorded) problems.push(`test/histories/${release}/${MANIFEST} is missing: \`npm run record-histories\` writes it; without it a deleted history would go unnoticed`);
+    } else {
       for (const entry of JSON.parse(readFileSync(manifestFile, 'utf8')) as string[]) {
         const [workflowType, scenario] = entry.split('/') as [string, string];
         if (!recorded.has(entry) && !isRetired(release, workflowType, scenario)) {
