@@ -21,6 +21,8 @@ export const METRICS = {
   teardownsPending: 'cvmflow_teardowns_pending',
   /** Gauge: of those, the ones whose `CvmTeardownAt` has passed. */
   teardownsOverdue: 'cvmflow_teardowns_overdue',
+  /** Gauge, always 1: the worker's deployment version (tags deployment, build_id, versioning on/off). */
+  workerBuildInfo: 'cvmflow_worker_build_info',
 } as const;
 
 /** Histogram buckets (seconds) for the Runtime's Prometheus exporter; its defaults are for milliseconds. */

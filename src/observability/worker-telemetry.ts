@@ -6,6 +6,7 @@ import { Runtime } from '@temporalio/worker';
 import type { Logger as PinoLogger } from 'pino';
 import type { RequestObserver } from '../providers/http/observe';
 import type { CvmflowConfig } from '../worker/config';
+import { METRICS } from './metric-names';
 import { providerRequestMetrics } from './provider-metrics';
 import { startTeardownGauges, type TeardownGauges } from './teardown-gauges';
 import { startTracing, type Tracing } from './tracing';
@@ -16,6 +17,8 @@ export interface WorkerTelemetry {
   onRequestDone?: RequestObserver;
   /** Starts the teardown gauges on the worker's own client (metrics on only). */
   watchTeardowns(client: Client | undefined): void;
+  /** Publishes the worker's deployment version as `cvmflow_worker_build_info` (metrics on only). */
+  workerVersion(v: { deploymentName: string; buildId: string; versioned: boolean }): void;
   close(): Promise<void>;
 }
 
@@ -37,6 +40,11 @@ export async function startWorkerTelemetry(config: CvmflowConfig, logger: PinoLo
         intervalMs: config.teardownMetricsIntervalMs,
         onError: (err) => logger.warn({ err: (err as Error).message }, 'teardown gauges: visibility count failed; keeping the last values'),
       });
+    },
+    workerVersion(v) {
+      meter
+        ?.createGauge(METRICS.workerBuildInfo, 'int', 'info', "The worker's deployment version: deployment, build id (from the workflow bundle's content), versioning on/off")
+        .set(1, { namespace: config.temporal.namespace, taskQueue: config.taskQueue, deployment: v.deploymentName, build_id: v.buildId, versioning: v.versioned ? 'on' : 'off' });
     },
     async close() {
       gauges?.stop();

@@ -1,12 +1,13 @@
 // All configuration of the worker, read from the environment once and validated with one zod schema.
 // Secrets may come from `<NAME>_FILE`; their values are never echoed in errors or logs.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_DEV_SERVER_PORT, DEFAULT_DEV_UI_PORT, DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from '../contract/defaults';
 import { DEFAULT_CODEC_SERVER_PORT as DEFAULT_DEV_CODEC_SERVER_PORT } from '../codec/codec-server';
 import { loadCodecKeyRing, type CodecKeyRing } from '../codec/key-ring';
 import { parseDurationMs } from '../common/duration';
 import { resolveTemporalEnv } from '../common/temporal-env';
+import { DEFAULT_DEPLOYMENT_NAME, type VersioningConfig } from './versioning';
 
 /** Variables whose values are secret: never printed, redacted from logs. */
 export const SECRET_VARIABLES = ['PHALA_API_KEY', 'PRISM_TOKEN', 'CUDO_API_KEY', 'TEMPORAL_API_KEY'] as const;
@@ -65,6 +66,13 @@ const envSchema = z.object({
   // Traces go by OTLP/HTTP to this collector when set (read by src/observability/tracing.ts; checked here).
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl.optional(),
+  // Worker Deployment Versioning (src/worker/versioning.ts): off for clusters that do not allow it.
+  CVMFLOW_WORKER_VERSIONING: z.enum(['on', 'off'], { message: 'expected on (Worker Deployment Versioning) or off (an unversioned worker)' }).default('on'),
+  CVMFLOW_DEPLOYMENT_NAME: z.string().min(1).max(100).regex(/^[A-Za-z0-9_-]+$/, 'expected a deployment name (letters, digits, _ -; no . or :)').default(DEFAULT_DEPLOYMENT_NAME),
+  // Default: always on the embedded dev server (each restart serves the code you just built), first on a cluster.
+  CVMFLOW_DEPLOYMENT_PROMOTE: z.enum(['always', 'first', 'never'], { message: 'expected always, first (only when the deployment has no current version) or never' }).optional(),
+  // A workflow bundle file to run instead of lib/workflow-bundle.js (another build of the workflows, e.g. in an image).
+  CVMFLOW_WORKFLOW_BUNDLE: z.string().min(1).refine((f) => existsSync(f), 'no such file: point it at a bundle `npm run build` wrote (lib/workflow-bundle.js)').optional(),
   CVMFLOW_DATA_DIR: z.string().min(1).default('.temporal'),
   CVMFLOW_DEV_SERVER_PORT: port.default(DEFAULT_DEV_SERVER_PORT),
   CVMFLOW_DEV_UI_PORT: port.default(DEFAULT_DEV_UI_PORT),
@@ -123,6 +131,9 @@ export interface CvmflowConfig {
   metricsAddress?: string;
   /** Interval of the teardown gauges' visibility counts. */
   teardownMetricsIntervalMs: number;
+  versioning: VersioningConfig;
+  /** The workflow bundle to run; undefined: lib/workflow-bundle.js, else the source. */
+  workflowBundle?: string;
   devServer: { dataDir: string; port: number; uiPort: number };
   sandbox: { mode: 'auto' | 'off'; host: string; speed: number };
   /** The payload codec's key ring (undefined: off), and the port of the codec server next to the dev server. */
@@ -220,6 +231,8 @@ export function loadConfig(rawEnv: Env = process.env): CvmflowConfig {
     log: { level: e.CVMFLOW_LOG_LEVEL, format: e.CVMFLOW_LOG_FORMAT },
     metricsAddress: e.CVMFLOW_METRICS_ADDRESS,
     teardownMetricsIntervalMs: e.CVMFLOW_TEARDOWN_METRICS_INTERVAL,
+    workflowBundle: e.CVMFLOW_WORKFLOW_BUNDLE,
+    versioning: { mode: e.CVMFLOW_WORKER_VERSIONING, deploymentName: e.CVMFLOW_DEPLOYMENT_NAME, promote: e.CVMFLOW_DEPLOYMENT_PROMOTE ?? (address ? 'first' : 'always') },
     devServer: { dataDir: e.CVMFLOW_DATA_DIR, port: e.CVMFLOW_DEV_SERVER_PORT, uiPort: e.CVMFLOW_DEV_UI_PORT },
     sandbox: { mode: e.CVMFLOW_SANDBOX ?? (address ? 'off' : 'auto'), host: e.CVMFLOW_SANDBOX_HOST, speed: e.CVMFLOW_SANDBOX_SPEED },
     codec: { keyRing, devServerPort: e.CVMFLOW_DEV_CODEC_SERVER_PORT },

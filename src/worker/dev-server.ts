@@ -5,6 +5,13 @@ import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { searchAttributeRegistrations } from '../contract/search-attributes';
 
+/**
+ * Worker Deployment Versioning (src/worker/versioning.ts). Both keys default to true in server 1.29.1 (and the dev
+ * server of CLI 1.5.1, which embeds it); they are stated so a server whose defaults differ still allows it.
+ * deploy/dynamicconfig/development-sql.yaml sets the same for `npm run cluster` and docker compose.
+ */
+export const WORKER_VERSIONING_DYNAMIC_CONFIG = { 'system.enableDeploymentVersions': true, 'frontend.workerVersioningWorkflowAPIs': true } as const;
+
 export interface DevServerOptions {
   cli: string;
   ip?: string;
@@ -102,7 +109,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     args.push('--db-filename', opts.dbFile);
   }
   for (const { name, cliType } of searchAttributeRegistrations) args.push('--search-attribute', `${name}=${cliType}`);
-  const dynamic = { 'limit.maxIDLength': 255, 'system.enableActivityEagerExecution': true, ...opts.dynamicConfig };
+  const dynamic = { 'limit.maxIDLength': 255, 'system.enableActivityEagerExecution': true, ...WORKER_VERSIONING_DYNAMIC_CONFIG, ...opts.dynamicConfig };
   for (const [k, v] of Object.entries(dynamic)) args.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
 
   mkdirSync(dirname(opts.logFile), { recursive: true });

@@ -15,6 +15,7 @@ import { PROJECT_ROOT } from './toolchain/paths';
 import { createSecretResolver } from './secrets';
 import { resolveTemporalCli, ToolchainError } from './toolchain/temporal-cli';
 import { createWorker } from './worker';
+import { promoteOnStart, versionString } from './versioning';
 
 /**
  * Sandbox attestation roots (Prism's AMD-shaped ARK, Phala's TDX root) are trusted only for this worker's own
@@ -89,16 +90,39 @@ async function main(): Promise<void> {
     sandboxTdxCollateral: clients.sandboxes?.phala ? () => clients.sandboxes!.phala!.sandbox.sandboxTdxCollateral() : undefined,
     collateral: config.collateral,
   });
-  const worker = await createWorker({ connection, config, activities, tracing: telemetry.tracing });
+  const { worker, version } = await createWorker({
+    connection,
+    config,
+    activities,
+    tracing: telemetry.tracing,
+    workflowSource: config.workflowBundle ? { workflowBundle: { codePath: config.workflowBundle } } : undefined,
+  });
   telemetry.watchTeardowns(worker.client);
+  telemetry.workerVersion(version);
+  const versionLine = version.versioned
+    ? `${versionString(version.deploymentName, version.buildId)} (Worker Deployment Versioning on, promote: ${config.versioning.promote})`
+    : `build ${version.buildId}, unversioned (CVMFLOW_WORKER_VERSIONING=off)`;
+  if (version.versioned) logger.info({ deployment: version.deploymentName, buildId: version.buildId, promote: config.versioning.promote }, `worker version ${versionLine}`);
+  else logger.warn({ buildId: version.buildId }, 'Worker Deployment Versioning is off: this worker runs unversioned, so a new build replaces the old one for every open workflow (each change needs patched())');
 
   const ui = devServer?.uiUrl ? `${devServer.uiUrl}/namespaces/${config.temporal.namespace}/workflows` : undefined;
-  logger.info({ address, namespace: config.temporal.namespace, taskQueue: config.taskQueue, providers, ui }, 'cvmflow worker started');
-  if (ui) process.stdout.write(`\ncvmflow is running.\n  Temporal UI: ${ui}\n  namespace:   ${config.temporal.namespace}\n  task queue:  ${config.taskQueue}\n  address:     ${address}\n${codecServer ? `  codec:       ${codecServer.url} (payloads encrypted with key ${config.codec.keyRing!.current})\n` : ''}Ctrl-C stops the worker and the dev server.\n\n`);
+  logger.info({ address, namespace: config.temporal.namespace, taskQueue: config.taskQueue, providers, ui, deployment: version.versioned ? version.deploymentName : undefined, buildId: version.buildId }, 'cvmflow worker started');
+  if (ui) process.stdout.write(`\ncvmflow is running.\n  Temporal UI: ${ui}\n  namespace:   ${config.temporal.namespace}\n  task queue:  ${config.taskQueue}\n  address:     ${address}\n  version:     ${versionLine}\n${codecServer ? `  codec:       ${codecServer.url} (payloads encrypted with key ${config.codec.keyRing!.current})\n` : ''}Ctrl-C stops the worker and the dev server.\n\n`);
 
+  // The version registers with its first poll; only then can it become the deployment's current version.
+  const stopping = new AbortController();
+  const promoted = promoteOnStart(worker.client!, config.temporal.namespace, version, config.versioning.promote, { signal: stopping.signal }).then(
+    (outcome) => {
+      if (outcome === 'made-current') logger.info({ deployment: version.deploymentName, buildId: version.buildId }, 'this worker version is now the current version of its deployment: new workflows start on it');
+      else if (outcome === 'left-alone' && version.versioned) logger.info({ deployment: version.deploymentName, buildId: version.buildId }, 'this worker version is not current: it serves workflows pinned to it; `cvmflow deploy promote` makes it current');
+    },
+    (err: unknown) => logger.error({ err: (err as Error).message }, 'promoting this worker version failed'),
+  );
   try {
     await worker.run(); // returns after SIGINT/SIGTERM once in-flight tasks drain
   } finally {
+    stopping.abort();
+    await promoted;
     await telemetry.close();
     await clients.close();
     await connection.close();

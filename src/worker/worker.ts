@@ -1,12 +1,13 @@
 // Builds the Temporal worker from config: production bundle when built, concurrency from config.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { codecDataConverter } from '../codec/payload-codec';
-import { observabilityWorkerOptions } from '../observability/worker';
+import { observabilityWorkerOptions, WORKFLOW_INTERCEPTOR_MODULES } from '../observability/worker';
 import type { Tracing } from '../observability/tracing';
 import type { CvmflowConfig } from './config';
 import { PROJECT_ROOT } from './toolchain/paths';
+import { buildIdOfBundle, buildIdOfBundleFile, deploymentOptions, type WorkerVersion } from './versioning';
 
 export const PRODUCTION_BUNDLE = join(PROJECT_ROOT, 'lib', 'workflow-bundle.js');
 export const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -26,19 +27,45 @@ export function defaultWorkflowSource(): Pick<WorkerOptions, 'workflowBundle' | 
   return existsSync(PRODUCTION_BUNDLE) ? { workflowBundle: { codePath: PRODUCTION_BUNDLE } } : { workflowsPath: WORKFLOWS_PATH };
 }
 
-export async function createWorker(p: CreateWorkerParams): Promise<Worker> {
-  const source = p.workflowSource ?? defaultWorkflowSource();
-  return Worker.create({
+/**
+ * The workflow code as a bundle, so its build id can be taken from the content: a pre-built bundle is hashed as it
+ * is; source (development without `npm run build`) is bundled here first, with the workflow interceptors.
+ */
+async function bundled(source: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>): Promise<{ workflowBundle: NonNullable<WorkerOptions['workflowBundle']>; buildId: string }> {
+  const b = source.workflowBundle;
+  if (b && 'codePath' in b) return { workflowBundle: b, buildId: buildIdOfBundleFile(b.codePath) };
+  if (b && 'code' in b) return { workflowBundle: b, buildId: buildIdOfBundle(b.code) };
+  const quiet = () => undefined;
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: source.workflowsPath!,
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: console.warn, error: console.error },
+  });
+  return { workflowBundle: { code }, buildId: buildIdOfBundle(code) };
+}
+
+export interface CvmflowWorker {
+  worker: Worker;
+  /** The worker's deployment version; `versioned` false when CVMFLOW_WORKER_VERSIONING=off. */
+  version: WorkerVersion;
+}
+
+export async function createWorker(p: CreateWorkerParams): Promise<CvmflowWorker> {
+  const { workflowBundle, buildId } = await bundled(p.workflowSource ?? defaultWorkflowSource());
+  const version: WorkerVersion = { deploymentName: p.config.versioning.deploymentName, buildId, versioned: p.config.versioning.mode === 'on' };
+  const worker = await Worker.create({
     connection: p.connection,
     namespace: p.config.temporal.namespace,
     taskQueue: p.config.taskQueue,
     activities: p.activities,
     dataConverter: codecDataConverter(p.config.codec.keyRing),
-    ...source,
-    ...observabilityWorkerOptions(p.tracing, !source.workflowBundle),
+    workflowBundle,
+    ...observabilityWorkerOptions(p.tracing, false),
+    ...deploymentOptions(version),
     maxConcurrentActivityTaskExecutions: p.config.worker.maxConcurrentActivityTaskExecutions,
     maxConcurrentWorkflowTaskExecutions: p.config.worker.maxConcurrentWorkflowTaskExecutions,
     ...(p.config.worker.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: p.config.worker.maxCachedWorkflows } : {}),
     shutdownGraceTime: p.config.worker.shutdownGraceTimeMs,
   });
+  return { worker, version };
 }

@@ -14,6 +14,8 @@ import { startTracing } from '../../src/observability/tracing';
 import { workflowSpanSinks } from '../../src/observability/worker';
 import { teardownWorkflowId } from '../../src/contract/workflow-ids';
 import { freePort } from '../../src/worker/dev-server';
+import { buildIdOfBundleFile } from '../../src/worker/versioning';
+import { PRODUCTION_BUNDLE } from '../../src/worker/worker';
 import { startLifecycleEnv, type LifecycleEnv } from '../support/lifecycle';
 import { OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver';
 import { scrape, sum, type Sample } from '../support/prometheus';
@@ -162,6 +164,8 @@ test('one lifecycle per provider, a failed and a cancelled one: /metrics has eac
     expect([labels, durations(samples, labels)]).toEqual([labels, n]);
   }
   expect(sum(samples, `${METRICS.lifecycleDuration}_sum`, { taskQueue: taskQueue })).toBeGreaterThan(0);
+  // The worker's deployment version: the build id is the production bundle's content.
+  expect(sum(samples, METRICS.workerBuildInfo, { taskQueue, build_id: buildIdOfBundleFile(PRODUCTION_BUNDLE), deployment: `cvmflow-${taskQueue}`, versioning: 'on' })).toBe(1);
   // Those counts held while runs were evicted from the cache and replayed (the SDK drops metrics in replay).
   expect(sum(samples, 'temporal_sticky_cache_total_forced_eviction')).toBeGreaterThan(0);
 

@@ -1,31 +1,33 @@
-// Every committed golden history replays against the current workflow code; a change that would break
-// running workflows fails here first. A deliberately changed workflow proves the harness can fail.
+// Every release's golden histories (test/histories/<release>/) replay against the current workflow code; a
+// change that would break running workflows fails here first, with the workflow, the release and the fix.
+// A deliberately changed workflow proves the harness can fail.
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import * as workflows from '../../src/workflows';
-import { loadGoldenHistories, recordHistory } from '../support/histories';
+import { loadGoldenSet, recordHistory, releases, replayFailures } from '../support/histories';
 import { connectTestTemporal, createTestWorker, testBundle, unique, type TestTemporal } from '../support/temporal';
 import { releaseSignal } from '../support/workflows/foundation';
 
-const golden = loadGoldenHistories();
+const golden = loadGoldenSet();
 let t: TestTemporal;
 beforeAll(async () => {
   t = await connectTestTemporal();
 });
 afterAll(async () => t.close());
 
+test('the histories folder holds releases only, every recorded history is still there or retired with a reason', () => {
+  expect(releases().length).toBeGreaterThan(0);
+  expect(golden.problems).toEqual([]);
+});
+
 test('every production workflow type has at least one golden history', () => {
-  const recorded = new Set(golden.map((g) => g.workflowType));
+  const recorded = new Set(golden.histories.map((g) => g.workflowType));
   expect(Object.keys(workflows).filter((name) => !recorded.has(name))).toEqual([]);
 });
 
-test('every golden history replays against the current code', async () => {
-  expect(golden.length).toBeGreaterThan(0);
-  const failures: string[] = [];
-  for await (const r of Worker.runReplayHistories({ workflowBundle: testBundle() }, golden.map((g) => ({ workflowId: g.workflowId, history: g.history })))) {
-    if (r.error) failures.push(`${r.workflowId}: ${r.error.message}`);
-  }
-  expect(failures).toEqual([]);
+test("every release's golden histories replay against the current code", async () => {
+  expect(golden.histories.length).toBeGreaterThan(0);
+  expect(await replayFailures(testBundle(), golden.histories)).toEqual([]);
 });
 
 test('a history recorded now replays, and fails against an incompatible change', async () => {

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { freePort, portIsFree } from '../../src/worker/dev-server';
+import { buildIdOfBundleFile } from '../../src/worker/versioning';
+import { PRODUCTION_BUNDLE } from '../../src/worker/worker';
 import { unique } from '../support/temporal';
 
 const root = resolve(__dirname, '..', '..');
@@ -57,6 +59,8 @@ test('npm start runs the embedded default, Ctrl-C stops it, and runs survive a r
   const ui = `http://127.0.0.1:${uiPort}/namespaces/default/workflows`;
   expect(first.stdout()).toContain(`Temporal UI: ${ui}`);
   expect(first.stdout()).toContain(`task queue:  ${taskQueue}`);
+  // The worker's version: deployment cvmflow, build id from the bundle; on the dev server it makes itself current.
+  expect(first.stdout()).toContain(`version:     cvmflow:${buildIdOfBundleFile(PRODUCTION_BUNDLE)} (Worker Deployment Versioning on, promote: always)`);
   expect((await fetch(`http://127.0.0.1:${uiPort}/`)).status).toBe(200);
 
   const connection = await Connection.connect({ address: `127.0.0.1:${port}` });

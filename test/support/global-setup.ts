@@ -8,6 +8,9 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { freePort, startDevServer } from '../../src/worker/dev-server';
 import { resolveTemporalCli } from '../../src/worker/toolchain/temporal-cli';
 
+/** Test servers only: how soon a worker version no longer current shows as drained (server default 3 min each). */
+export const FAST_DRAINAGE = { 'matching.wv.VersionDrainageStatusVisibilityGracePeriod': '5s', 'matching.wv.VersionDrainageStatusRefreshInterval': '2s' };
+
 declare global {
   var __cvmflowDevServer: { stop(): Promise<void> } | undefined;
 }
@@ -32,7 +35,8 @@ export default async function globalSetup(): Promise<void> {
       port: await freePort(),
       namespace: 'default',
       logFile: join(dir, 'dev-server.log'),
-      dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 50 },
+      // Worker versioning: a version's drainage (open pinned workflows) refreshed in seconds, not minutes.
+      dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 50, ...FAST_DRAINAGE },
     });
     globalThis.__cvmflowDevServer = server;
     writeFileSync(join(dir, 'dev-server.pid'), String(server.child.pid));

@@ -38,9 +38,11 @@ export function workerEnv(env: LifecycleEnv, taskQueue: string, extra: Record<st
   const out: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
-    TEMPORAL_ADDRESS: testAddress(),
+    TEMPORAL_ADDRESS: extra.TEMPORAL_ADDRESS ?? testAddress(),
     TEMPORAL_NAMESPACE: 'default',
     CVMFLOW_TASK_QUEUE: taskQueue,
+    // A deployment per task queue: test files share the dev server, and a deployment's current version is shared.
+    CVMFLOW_DEPLOYMENT_NAME: `cvmflow-${taskQueue}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 100),
     CVMFLOW_SANDBOX: 'off',
     CVMFLOW_LOG_FORMAT: 'json',
     CVMFLOW_SHUTDOWN_GRACE: '1s',

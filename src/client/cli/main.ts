@@ -4,6 +4,7 @@ import { runAttestVerify } from '../../attestation/cli';
 import { CvmflowInputError } from '../cvmflow-client';
 import { runCodecKeys, runCodecServer } from './codec-server';
 import { CliError, EXIT, firstLine, type Io } from './common';
+import { DEPLOY_USAGE, runDeploy } from './deploy';
 import { renderEndpoints } from './endpoints';
 import { ONCHAIN_USAGE, runOnchain } from './onchain';
 import { OP_USAGE, runOp } from './op';
@@ -26,6 +27,7 @@ export const USAGE = `usage: cvmflow <command> [options]
   endpoints [--json|--markdown]                  the provider endpoints and their activities
   codec-server [--listen H:P] [--ui-origin URL]  decode encrypted payloads for the Temporal UI / temporal CLI
   codec-keys add --file F [--id ID]              add a payload codec key (key rotation)
+  deploy status | promote [BUILD_ID] [--ramp N%] worker versions: current, ramping, draining; roll out a new one
 
 connection: --address (TEMPORAL_ADDRESS, else the profile's, else 127.0.0.1:7233), --namespace (TEMPORAL_NAMESPACE,
 else the profile's, else default), --task-queue (CVMFLOW_TASK_QUEUE, default cvmflow), --profile (TEMPORAL_PROFILE),
@@ -87,6 +89,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await runCodecServer(rest, io);
       case 'codec-keys':
         return await runCodecKeys(rest, io);
+      case 'deploy':
+        return await runDeploy(rest, io);
       case 'endpoints':
         io.stdout.write(renderEndpoints(rest.includes('--json') ? 'json' : rest.includes('--markdown') ? 'markdown' : 'table'));
         return EXIT.ok;
@@ -101,7 +105,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
 }
 
-export const USAGES = { status: STATUS_USAGE, teardown: TEARDOWN_USAGE, op: OP_USAGE, onchain: ONCHAIN_USAGE, schedules: SCHEDULES_USAGE };
+export const USAGES = { deploy: DEPLOY_USAGE, status: STATUS_USAGE, teardown: TEARDOWN_USAGE, op: OP_USAGE, onchain: ONCHAIN_USAGE, schedules: SCHEDULES_USAGE };
 
 if (require.main === module) {
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(

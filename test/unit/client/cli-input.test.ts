@@ -51,3 +51,23 @@ test('help for every command group exits 0', async () => {
     expect(r.stdout).toMatch(/usage: cvmflow/);
   }
 });
+
+// `cvmflow deploy` (README "Upgrading cvmflow"): bad flags are caught before any connection.
+test.each([
+  [['deploy'], /deploy: missing subcommand \(status or promote\)/],
+  [['deploy', 'rollback'], /deploy: unknown subcommand "rollback"/],
+  [['deploy', 'promote', 'abc', '--ramp', '150%'], /--ramp expects a percentage 0-100 .*got "150%"/],
+  [['deploy', 'promote', 'abc', '--ramp', 'half'], /--ramp expects a percentage/],
+  [['deploy', 'status', '--ramp', '10'], /--ramp belongs to deploy promote/],
+  [['deploy', 'status', 'extra'], /unexpected argument "extra"/],
+])('cvmflow %j is a usage error (exit 2) before connecting', async (argv, message) => {
+  const r = await cli(...argv);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(message);
+});
+
+test('cvmflow deploy --help', async () => {
+  const r = await cli('deploy', '--help');
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain('cvmflow deploy promote [BUILD_ID] [--ramp N%]');
+});

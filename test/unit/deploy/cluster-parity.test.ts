@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { WORKER_VERSIONING_DYNAMIC_CONFIG } from '../../../src/worker/dev-server';
 import {
   DEFAULT_DATABASE,
   DEFAULT_FRONTEND_PORT,
@@ -92,6 +93,12 @@ test('same dynamic config file: mounted into the server container, loaded native
   expect(DYNAMIC_CONFIG_FILE).toBe(onHost);
   expect(existsSync(onHost)).toBe(true);
   expect(parse(readFileSync(onHost, 'utf8'))).toHaveProperty(['limit.maxIDLength']);
+});
+
+test('Worker Deployment Versioning is enabled alike: dev server flags, native cluster and compose (one file)', () => {
+  const yaml = parse(readFileSync(DYNAMIC_CONFIG_FILE, 'utf8')) as Record<string, Array<{ value: unknown }>>;
+  expect(Object.keys(WORKER_VERSIONING_DYNAMIC_CONFIG).length).toBeGreaterThan(0);
+  for (const [key, value] of Object.entries(WORKER_VERSIONING_DYNAMIC_CONFIG)) expect([key, yaml[key]?.[0]?.value]).toEqual([key, value]);
 });
 
 test(`same shard count (${NUM_HISTORY_SHARDS})`, () => {
