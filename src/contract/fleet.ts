@@ -3,6 +3,7 @@
 import { defineQuery } from '@temporalio/workflow';
 import { z } from 'zod';
 import { boundedDuration, PROVIDERS, ProviderSchema } from './common';
+import { strictObject } from './strict';
 
 export const FLEET_WORKFLOW_TYPES = ['reconcileFleet', 'collectCvmStatistics', 'reattestCvms'] as const;
 export type FleetWorkflowType = (typeof FLEET_WORKFLOW_TYPES)[number];
@@ -13,7 +14,7 @@ const fleetCommon = {
   providerCallTimeout: boundedDuration(1_000, 600_000, '1s and 10m').prefault('90s'),
 };
 
-export const ReconcileFleetInputSchema = z.object({
+export const ReconcileFleetInputSchema = strictObject({
   ...fleetCommon,
   /** Start `teardownCvm` for CVMs cvmflow created whose lease expired (false: report only). */
   teardownExpired: z.boolean().default(true),
@@ -41,7 +42,7 @@ export const ReconcileFleetResultSchema = z.object({
 });
 export type ReconcileFleetResult = z.infer<typeof ReconcileFleetResultSchema>;
 
-export const CollectCvmStatisticsInputSchema = z.object({
+export const CollectCvmStatisticsInputSchema = strictObject({
   ...fleetCommon,
   /** Phala has no statistics endpoint, so only Prism and CUDO by default. */
   providers: z.array(ProviderSchema).min(1).default(['prism', 'cudo']),
@@ -74,7 +75,7 @@ export const CollectCvmStatisticsResultSchema = z.object({
 });
 export type CollectCvmStatisticsResult = z.infer<typeof CollectCvmStatisticsResultSchema>;
 
-export const ReattestCvmsInputSchema = z.object({
+export const ReattestCvmsInputSchema = strictObject({
   providerCallTimeout: boundedDuration(1_000, 600_000, '1s and 10m').prefault('90s'),
   /** Verify against this policy (Cocos/go-sev-guest JSON) instead of the one Prism serves per CVM. */
   policy: z.record(z.string(), z.unknown()).optional(),

@@ -2,13 +2,14 @@
 import { defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { boundedDuration, EnvVarRefSchema, LifecycleCommonSchema } from './common';
+import { strictObject } from './strict';
 import { ETH_ADDRESS_PATTERN, HEX32_PATTERN, isValidPhalaCvmName, MAX_COMPOSE_PAYLOAD_BYTES, PHALA_CVM_NAME_PATTERN, TX_HASH_PATTERN } from './rules/phala';
 
 const address = () => z.string().regex(ETH_ADDRESS_PATTERN, 'expected a 0x-prefixed 20-byte address').optional();
 
 export const PhalaKmsSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('phala') }),
-  z.object({
+  strictObject({ type: z.literal('phala') }),
+  strictObject({
     type: z.enum(['ethereum', 'base']),
     /** The DstackKms contract the app registers with; the submitted transaction must name it. */
     contractAddress: address(),
@@ -16,7 +17,7 @@ export const PhalaKmsSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
-export const ProvisionPhalaCvmInputSchema = z.object({
+export const ProvisionPhalaCvmInputSchema = strictObject({
   /** RFC 1123 style, as Phala requires: 5-63 characters, starts with a letter, no `--`. Also the workflow id. */
   name: z
     .string()
@@ -27,9 +28,9 @@ export const ProvisionPhalaCvmInputSchema = z.object({
   vcpu: z.number().int().min(1).max(128).optional(),
   memoryMb: z.number().int().min(512).max(1024 * 1024).optional(),
   diskGb: z.number().int().min(10).max(16 * 1024).optional(),
-  instanceType: z.string().min(1).optional(),
+  instanceType: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected an instance type: 1-64 letters, digits, . _ -').optional(),
   nodeId: z.number().int().min(0).optional(),
-  image: z.string().min(1).optional(),
+  image: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/, 'expected an image name: 1-128 letters, digits, . _ : / -').optional(),
   kms: PhalaKmsSchema.default({ type: 'phala' }),
   /** Env vars by reference; values are resolved and encrypted to the CVM's key inside an activity. */
   env: z.array(EnvVarRefSchema).max(200).default([]),
@@ -63,7 +64,7 @@ export const ProvisionPhalaCvmResultSchema = z.object({
 });
 export type ProvisionPhalaCvmResult = z.infer<typeof ProvisionPhalaCvmResultSchema>;
 
-export const SubmitOnChainTransactionSchema = z.object({
+export const SubmitOnChainTransactionSchema = strictObject({
   transactionHash: z.string().regex(TX_HASH_PATTERN, 'expected 0x followed by 64 hex digits'),
   /** The app (DstackApp) address the transaction registered; must match the provisioned app when known. */
   appAddress: address(),
