@@ -1,6 +1,7 @@
 // The guard every workflow runs behind (loaded by ./interceptors), so a careless or hostile caller cannot wedge a
 // run or be half-heard:
-// - a start with more than one input fails at once as InvalidWorkflowInput (the second is not silently ignored);
+// - a start with more than one input fails at once as InvalidWorkflowInput (the second is not silently ignored),
+//   and an update with more than one is rejected;
 // - an update a validator rejects comes back as a plain, non-retryable sentence, not "(type: Error, retryable: true)";
 // - a signal handler that throws anyway is logged and ignored: a thrown signal handler would fail every workflow
 //   task from then on, retried for ever. Handlers validate their payloads themselves (see Progress.rejectMessage);
@@ -21,6 +22,9 @@ export class InputGuardInterceptor implements WorkflowInboundCallsInterceptor {
   }
 
   validateUpdate(input: UpdateInput, next: Next<WorkflowInboundCallsInterceptor, 'validateUpdate'>): void {
+    if (input.args.length > 1) {
+      throw ApplicationFailure.create({ message: `${input.name} rejected: expected one input object, got ${input.args.length}`, type: FailureTypes.InvalidUpdate, nonRetryable: true });
+    }
     try {
       next(input);
     } catch (err) {
