@@ -96,13 +96,26 @@ function parseUncached(der: Buffer, sha256: string): ParsedCert {
 }
 
 /** Signature check that never throws: malformed keys count as "does not verify". */
+/**
+ * Whether `issuer`'s key signed `cert`. The answer depends only on the two certificates' bytes, so it is kept
+ * (by both SHA-256s) for the next report of the same chip: a VCEK's chain is verified once, not per report.
+ * Time, trust anchors and revocation are still decided on every call by the callers.
+ */
 export function isSignedBy(cert: ParsedCert, issuer: ParsedCert): boolean {
+  const key = `${cert.sha256}:${issuer.sha256}`;
+  const hit = signedBy.get(key);
+  if (hit !== undefined) return hit;
+  let ok: boolean;
   try {
-    return cert.node.verify(issuer.publicKey);
+    ok = cert.node.verify(issuer.publicKey);
   } catch {
-    return false;
+    ok = false;
   }
+  if (signedBy.size >= MEMO_LIMIT * 4) signedBy.delete(signedBy.keys().next().value!);
+  signedBy.set(key, ok);
+  return ok;
 }
+const signedBy = new Map<string, boolean>();
 
 export function isSelfSigned(cert: ParsedCert): boolean {
   return cert.subject === cert.issuer && isSignedBy(cert, cert);

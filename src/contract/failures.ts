@@ -22,9 +22,14 @@ export const FailureTypes = {
   VmIdTaken: 'VmIdTaken',
   CvmNotFoundAfterCreate: 'CvmNotFoundAfterCreate',
   AttestationFailed: 'AttestationFailed',
+  /** The attestation could not be checked in time (evidence not served, collateral unreachable): not ready, fail closed. */
+  AttestationUndetermined: 'AttestationUndetermined',
   TeardownFailed: 'TeardownFailed',
   LifecycleCancelled: 'LifecycleCancelled',
   LifecycleFailed: 'LifecycleFailed',
+  // fleet runs
+  /** A fleet run reached its blast-radius limit: it stopped acting, reported, and failed. */
+  BlastRadiusExceeded: 'BlastRadiusExceeded',
   // Phala
   PhalaCvmFailed: 'PhalaCvmFailed',
   PhalaWatchInterrupted: 'PhalaWatchInterrupted',

@@ -2,11 +2,29 @@
 // Pure (zod only): imported by workflows, client and CLI.
 import { defineQuery } from '@temporalio/workflow';
 import { z } from 'zod';
+import { VerdictResultSchema, type VerdictResult } from '../attestation/verdict';
 import { boundedDuration, PROVIDERS, ProviderSchema } from './common';
 import { strictObject } from './strict';
 
 export const FLEET_WORKFLOW_TYPES = ['reconcileFleet', 'collectCvmStatistics', 'reattestCvms'] as const;
 export type FleetWorkflowType = (typeof FLEET_WORKFLOW_TYPES)[number];
+
+/**
+ * How much of the fleet one run may destroy: at most `maxPercent` of the CVMs it looked at and, when set,
+ * `maxCount`; always at least one. Beyond it the run stops acting, reports what it did and would have done,
+ * and fails with `BlastRadiusExceeded` (as a Kubernetes disruption budget refuses an eviction).
+ */
+export const BlastRadiusSchema = strictObject({
+  maxPercent: z.number().min(0, 'blastRadius.maxPercent must be between 0 and 100').max(100, 'blastRadius.maxPercent must be between 0 and 100').default(10),
+  maxCount: z.number().int().min(1, 'blastRadius.maxCount must be at least 1').optional(),
+});
+export type BlastRadius = z.output<typeof BlastRadiusSchema>;
+
+/** The number of destructive actions a run over `fleetSize` CVMs may take. */
+export function blastRadiusAllowance(limit: BlastRadius, fleetSize: number): number {
+  const share = Math.floor((fleetSize * limit.maxPercent) / 100);
+  return Math.max(1, Math.min(share, limit.maxCount ?? Number.POSITIVE_INFINITY));
+}
 
 const fleetCommon = {
   /** The providers to look at; a provider the worker has not configured is skipped and reported. */
@@ -75,33 +93,63 @@ export const CollectCvmStatisticsResultSchema = z.object({
 });
 export type CollectCvmStatisticsResult = z.infer<typeof CollectCvmStatisticsResultSchema>;
 
+/** An attestation verdict: `failed` means a check ran and said no; `undetermined` that it could not run. */
+export const AttestationResultSchema = VerdictResultSchema;
+export type AttestationResult = VerdictResult;
+
 export const ReattestCvmsInputSchema = strictObject({
+  /** Prism and Phala CVMs (CUDO VMs carry no attestation). */
+  providers: z.array(z.enum(['prism', 'phala'], { message: 'expected prism or phala (CUDO VMs carry no attestation)' })).min(1).default(['prism', 'phala']),
   providerCallTimeout: boundedDuration(1_000, 600_000, '1s and 10m').prefault('90s'),
-  /** Verify against this policy (Cocos/go-sev-guest JSON) instead of the one Prism serves per CVM. */
+  /** Prism: verify against this policy (Cocos/go-sev-guest JSON) instead of the one Prism serves per CVM. */
   policy: z.record(z.string(), z.unknown()).optional(),
-  /** Tear down a CVM cvmflow created whose verdict changed from verified to not verified. */
+  /**
+   * Tear down a CVM cvmflow created (its provider id recorded by the lifecycle) whose attestation now `failed`,
+   * once a second, independent fetch and verification `confirmAfter` later says `failed` again. Never on
+   * `undetermined`; at most `blastRadius` of the CVMs looked at per run.
+   */
   teardownOnChange: z.boolean().default(false),
+  confirmAfter: boundedDuration(0, 86_400_000, '0s and 1d').prefault('5m'),
+  blastRadius: BlastRadiusSchema.prefault({}),
 });
 export type ReattestCvmsInput = z.input<typeof ReattestCvmsInputSchema>;
 export type ReattestCvmsParams = z.output<typeof ReattestCvmsInputSchema>;
 
+export const ReattestedCvmSchema = z.object({
+  /** Absent in results recorded before Phala was covered (Prism then). */
+  provider: z.enum(['prism', 'phala']).optional(),
+  cvmId: z.string(),
+  name: z.string(),
+  /** Created by a cvmflow lifecycle that recorded this provider id (same-named strangers are not managed). */
+  managed: z.boolean(),
+  /** The verdict of the previous run, else `verified` for a managed CVM (verified at creation), else null. */
+  previous: AttestationResultSchema.nullable().optional(),
+  result: AttestationResultSchema.optional(),
+  /** A `failed` managed CVM checked again `confirmAfter` later: true when it failed again (null: not checked again). */
+  confirmed: z.boolean().nullable().optional(),
+  action: z.enum(['none', 'teardown-started', 'teardown-already-running', 'refused-blast-radius', 'report-only']).optional(),
+  /** Kept for older callers: `result === 'verified'`, and the previous verdict as a boolean. */
+  previouslyVerified: z.boolean().nullable(),
+  verified: z.boolean(),
+  changed: z.boolean(),
+  failures: z.array(z.string()),
+  teardownWorkflowId: z.string().nullable(),
+});
+export type ReattestedCvm = z.infer<typeof ReattestedCvmSchema>;
+
 export const ReattestCvmsResultSchema = z.object({
   checkedAt: z.string(),
+  /** Why Prism was skipped (older results); see `providers` for each provider. */
   skipped: z.string().nullable(),
-  cvms: z.array(
-    z.object({
-      cvmId: z.string(),
-      name: z.string(),
-      /** Created by a cvmflow lifecycle, which verified it at creation: the baseline verdict is `true`. */
-      managed: z.boolean(),
-      previouslyVerified: z.boolean().nullable(),
-      verified: z.boolean(),
-      changed: z.boolean(),
-      failures: z.array(z.string()),
-      teardownWorkflowId: z.string().nullable(),
-    }),
-  ),
+  providers: z.record(z.string(), z.object({ listed: z.number().int(), skipped: z.string().nullable() })).optional(),
+  cvms: z.array(ReattestedCvmSchema),
   changed: z.number().int(),
+  verified: z.number().int().optional(),
+  failed: z.number().int().optional(),
+  undetermined: z.number().int().optional(),
+  tornDown: z.number().int().optional(),
+  /** The blast-radius limit of this run: teardowns allowed, taken, refused. */
+  blastRadius: z.object({ allowed: z.number().int(), taken: z.number().int(), refused: z.number().int() }).optional(),
 });
 export type ReattestCvmsResult = z.infer<typeof ReattestCvmsResultSchema>;
 

@@ -17,6 +17,34 @@ export const PhalaKmsSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
+/** dstack's key providers (the `key-provider` event); `none` means no sealing at all. */
+export const PHALA_KEY_PROVIDERS = ['kms', 'local-sgx', 'tpm', 'none'] as const;
+const hex48 = z.string().regex(/^(0x)?[0-9a-fA-F]{96}$/, 'expected 48 bytes in hex (96 hex digits)');
+
+/**
+ * Attestation before the CVM is reported ready: the TDX quote, the event log replayed to RTMR0-3 (RTMR3's
+ * digests recomputed from the events), the compose hash of what cvmflow deployed, our app and instance, and
+ * the key provider. On by default; `verify: false` needs a `skipReason`, which the result records.
+ */
+export const PhalaAttestationOptionsSchema = strictObject({
+  verify: z.boolean().default(true),
+  /** Why this CVM may be reported ready without proof (recorded in the result); required with verify: false. */
+  skipReason: z.string().trim().min(8, 'attestation.skipReason: say in a sentence why this CVM needs no proof').max(500).optional(),
+  /** Key providers acceptable at the first attestation; the one seen is then pinned in the result. */
+  allowedKeyProviders: z.array(z.enum(PHALA_KEY_PROVIDERS)).min(1).default(['kms']),
+  /** Allowed `os-image-hash` values (SHA-256, hex). */
+  allowedOsImageHashes: z.array(z.string().regex(HEX32_PATTERN, 'expected a SHA-256 in hex')).min(1).optional(),
+  /** Allowed (MRTD, RTMR0, RTMR1, RTMR2) sets, one per OS image and instance type. */
+  allowedMeasurements: z.array(strictObject({ label: z.string().max(128).optional(), mrtd: hex48.optional(), rtmr0: hex48.optional(), rtmr1: hex48.optional(), rtmr2: hex48.optional() })).min(1).optional(),
+  /** How long evidence may stay undetermined (not served yet, collateral unreachable) before the lifecycle fails closed. */
+  deadline: boundedDuration(1_000, 3_600_000, '1s and 1h').prefault('5m'),
+})
+  .refine((a) => a.verify || a.skipReason !== undefined, {
+    message: 'attestation.verify is false: give attestation.skipReason (why this CVM may be reported ready without proof; it is recorded in the result)',
+    path: ['skipReason'],
+  });
+export type PhalaAttestationOptions = z.output<typeof PhalaAttestationOptionsSchema>;
+
 export const ProvisionPhalaCvmInputSchema = strictObject({
   /** RFC 1123 style, as Phala requires: 5-63 characters, starts with a letter, no `--`. Also the workflow id. */
   name: z
@@ -43,6 +71,7 @@ export const ProvisionPhalaCvmInputSchema = strictObject({
   runningDeadline: boundedDuration(1_000, 86_400_000, '1s and 1d').prefault('20m'),
   /** Server-side SSE interval and the fallback polling start (capped backoff doubles it up to 30 s). */
   pollInterval: boundedDuration(100, 60_000, '100ms and 60s').prefault('5s'),
+  attestation: PhalaAttestationOptionsSchema.prefault({}),
   ...LifecycleCommonSchema,
 });
 export type ProvisionPhalaCvmInput = z.input<typeof ProvisionPhalaCvmInputSchema>;
@@ -61,6 +90,17 @@ export const ProvisionPhalaCvmResultSchema = z.object({
   transactionHash: z.string().nullable(),
   appUrl: z.string().nullable(),
   teardown: z.object({ workflowId: z.string(), teardownAt: z.string() }).nullable(),
+  /**
+   * What proved the CVM genuine before it was reported ready: the verdict (result `verified`) and the key
+   * provider it showed, pinned for every later re-attestation; or why it was not attested. Absent in results
+   * of runs that started before attestation existed.
+   */
+  attestation: z
+    .discriminatedUnion('result', [
+      z.object({ result: z.literal('verified'), keyProvider: z.object({ name: z.string(), id: z.string().nullable() }), verdict: z.looseObject({ verified: z.literal(true) }) }),
+      z.object({ result: z.literal('skipped'), reason: z.string() }),
+    ])
+    .optional(),
 });
 export type ProvisionPhalaCvmResult = z.infer<typeof ProvisionPhalaCvmResultSchema>;
 

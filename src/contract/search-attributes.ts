@@ -9,6 +9,8 @@ export const CvmStatus = defineSearchAttributeKey('CvmStatus', SearchAttributeTy
 export const CvmCcPlatform = defineSearchAttributeKey('CvmCcPlatform', SearchAttributeType.KEYWORD);
 export const CvmStep = defineSearchAttributeKey('CvmStep', SearchAttributeType.KEYWORD);
 export const CvmTeardownAt = defineSearchAttributeKey('CvmTeardownAt', SearchAttributeType.DATETIME);
+/** On `reattestCvms` runs: the worst verdict of the run (`failed`, else `undetermined`, else `verified`). */
+export const CvmAttestation = defineSearchAttributeKey('CvmAttestation', SearchAttributeType.KEYWORD);
 
 /** The server refuses a keyword value over 2048 bytes (and terminates the run that sets one). */
 export const SERVER_KEYWORD_LIMIT_BYTES = 2048;
@@ -29,4 +31,5 @@ export const searchAttributeRegistrations: ReadonlyArray<{ name: string; cliType
   { name: CvmCcPlatform.name, cliType: 'Keyword' },
   { name: CvmStep.name, cliType: 'Keyword' },
   { name: CvmTeardownAt.name, cliType: 'Datetime' },
+  { name: CvmAttestation.name, cliType: 'Keyword' },
 ];

@@ -2,7 +2,7 @@
 // on-chain) → commit → Running → ttl teardown. Exactly one CVM per workflow: provisioning creates nothing,
 // commit is idempotent on app_id + compose_hash (a retried commit returns the same CVM), and a name that is
 // already taken stops the workflow before anything is created.
-import { ApplicationFailure, condition, isCancellation, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, isCancellation, log, patched, setHandler, sleep } from '@temporalio/workflow';
 import { describeIssues } from '../contract/common';
 import {
   ProvisionPhalaCvmInputSchema,
@@ -14,6 +14,7 @@ import {
   type SubmitOnChainTransaction,
 } from '../contract/phala';
 import type { PhalaProvisionCvmResult } from '../activities/phala';
+import { keyProviderOf, verifyPhala, type PhalaIdentity } from './support/attestation';
 import { Compensations } from './support/compensation';
 import { failLifecycle } from './support/failure';
 import { describeFailure, parseWorkflowInput } from './support/input';
@@ -23,6 +24,9 @@ import { scheduleTeardown } from './support/teardown-child';
 import { FailureTypes } from '../contract/failures';
 
 const KMS = { phala: 'PHALA', ethereum: 'ETHEREUM', base: 'BASE' } as const;
+
+/** Patch id: attestation before the CVM is reported ready (added after release 0.1.0). */
+export const PATCH_ATTEST_BEFORE_READY = 'phala-attest-before-ready';
 
 export async function provisionPhalaCvm(raw: ProvisionPhalaCvmInput): Promise<ProvisionPhalaCvmResult> {
   const input = parseWorkflowInput('provisionPhalaCvm', ProvisionPhalaCvmInputSchema, raw);
@@ -88,7 +92,7 @@ export async function provisionPhalaCvm(raw: ProvisionPhalaCvmInput): Promise<Pr
         ...(tx ? { transaction_hash: tx.transactionHash, contract_address: appId.startsWith('0x') ? appId : `0x${appId.replace(/^app_/, '')}` } : {}),
         ...(deployer ? { deployer_address: deployer } : {}),
       }]);
-      cvm = { ref: committed.ref, appId: committed.appId, vmUuid: committed.vmUuid, status: committed.status };
+      cvm = { ref: committed.ref, appId: committed.appId ?? appId, vmUuid: committed.vmUuid, status: committed.status };
       progress.update({ cvmId: cvm.ref, providerStatus: cvm.status });
       compensations.add(`deleted Phala CVM ${cvm.ref}`, async () => {
         await acts.phalaDeleteCvm({ id: cvm.ref, notFoundOk: true });
@@ -98,6 +102,14 @@ export async function provisionPhalaCvm(raw: ProvisionPhalaCvmInput): Promise<Pr
     progress.step('wait-running');
     const running = await waitUntilRunning(acts, input, cvm.ref, progress);
     progress.update({ providerStatus: running.status });
+
+    // Not ready without proof: attested before the result (runs started before this step existed skip it on replay).
+    let attestation: ProvisionPhalaCvmResult['attestation'];
+    if (patched(PATCH_ATTEST_BEFORE_READY)) {
+      progress.step('attest');
+      attestation = await attestBeforeReady(acts, input, { appId: cvm.appId!, vmUuid: cvm.vmUuid, composeHash: provision.composeHash, composeFile: input.composeFile }, progress);
+      progress.update({ providerStatus: attestation.result === 'verified' ? 'verified' : `${running.status} (attestation skipped)` });
+    }
 
     let teardown: ProvisionPhalaCvmResult['teardown'] = null;
     if (input.ttl) {
@@ -118,6 +130,7 @@ export async function provisionPhalaCvm(raw: ProvisionPhalaCvmInput): Promise<Pr
       transactionHash,
       appUrl: typeof running.facts.appUrl === 'string' ? running.facts.appUrl : null,
       teardown,
+      ...(attestation ? { attestation } : {}),
     };
   } catch (err) {
     throw await failLifecycle(err, input.keepOnFailure, compensations, progress);
@@ -212,5 +225,37 @@ async function waitUntilRunning(acts: LifecycleActivities, input: ProvisionPhala
       pollIntervalMs: input.pollInterval,
       maxPollIntervalMs: 30_000,
     });
+  }
+}
+
+/**
+ * The CVM is ready only when its attestation is `verified` against what this workflow deployed. `failed` (a check
+ * ran and said no) fails at once; `undetermined` (evidence not served yet, collateral unreachable) is tried again
+ * with backoff until the attestation deadline, then fails closed. Either failure unwinds the compensations, so the
+ * unproven CVM is deleted (unless keepOnFailure).
+ */
+async function attestBeforeReady(acts: LifecycleActivities, input: ProvisionPhalaCvmParams, identity: PhalaIdentity, progress: Progress): Promise<NonNullable<ProvisionPhalaCvmResult['attestation']>> {
+  const opts = input.attestation;
+  if (!opts.verify) {
+    log.warn('Phala CVM reported ready without attestation (attestation.verify false)', { cvmName: input.name, reason: opts.skipReason });
+    return { result: 'skipped', reason: opts.skipReason! };
+  }
+  const deadline = Date.now() + opts.deadline;
+  for (let delay = Math.max(1_000, input.pollInterval); ; delay = Math.min(delay * 2, 30_000)) {
+    const o = await verifyPhala(acts, identity, opts);
+    if (o.result === 'verified') return { result: 'verified', keyProvider: keyProviderOf(o.verdict!), verdict: o.verdict as { verified: true } };
+    if (o.result === 'failed') {
+      throw ApplicationFailure.create({ message: `attestation of ${input.name} failed (${o.reasons.length} check(s)): ${o.reasons.join('; ')}`, type: FailureTypes.AttestationFailed, nonRetryable: true, details: [o.verdict] });
+    }
+    progress.update({ lastError: `attestation undetermined: ${o.reasons.join('; ')}` });
+    if (Date.now() + delay > deadline) {
+      throw ApplicationFailure.create({
+        message: `attestation of ${input.name} could not be checked within ${opts.deadline / 1000}s, so it is not reported ready: ${o.reasons.join('; ')}`,
+        type: FailureTypes.AttestationUndetermined,
+        nonRetryable: true,
+        ...(o.verdict ? { details: [o.verdict] } : {}),
+      });
+    }
+    await sleep(delay);
   }
 }

@@ -25,7 +25,9 @@ export async function startLifecycleEnv(speed = 50): Promise<LifecycleEnv> {
     prism,
     cudo,
     resolveSecret: createSecretResolver({ env: process.env }),
-    sandboxAttestationRoot: () => sandboxes.prism.sandbox.sandboxRootPem(),
+    // the worker trusts its own sandboxes' roots (SNP for Prism, TDX for Phala), as `npm start` does
+    sandboxAttestationRoot: () => [sandboxes.prism.sandbox.sandboxRootPem(), sandboxes.phala.sandbox.sandboxTdxRootPem()].filter(Boolean).join('') || undefined,
+    sandboxTdxCollateral: () => sandboxes.phala.sandbox.sandboxTdxCollateral(),
   });
   return {
     sandboxes,

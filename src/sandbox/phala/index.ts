@@ -112,8 +112,10 @@ export interface PhalaSandbox {
   versionsSeen(): Array<string | undefined>;
   /** PEM of the sandbox TDX root CA (NOT Intel) that signs every sandbox quote: trust it only for this sandbox. */
   sandboxTdxRootPem(): string;
-  /** DCAP collateral for the sandbox chain (the sandbox plays Intel PCS for it). */
-  sandboxTdxCollateral(): DcapCollateral;
+  /** DCAP collateral for the sandbox chain (the sandbox plays Intel PCS for it); undefined during a collateral outage. */
+  sandboxTdxCollateral(): DcapCollateral | undefined;
+  /** Intel PCS down, as far as the sandbox chain goes: no collateral is served until it is turned off again. */
+  setCollateralOutage(on: boolean): void;
   /** The simulated KMS root key (hex DER SPKI) every CVM's key-provider event names. */
   kmsRootKeyId(): string;
   /** Makes the attestation of one CVM (any identifier, or its name before it exists) or of every CVM wrong. */
@@ -311,6 +313,14 @@ export function createPhalaSandbox(opts: PhalaSandboxOptions = {}): PhalaSandbox
           setAttestationFault({ cvm: b.cvm, fault: b.fault as PhalaAttestationFault });
         }
         return { status: 200, json: { attestation_faults: attestationFaults } };
+      },
+      'phala/collateral-outage': (req) => {
+        if (req.method === 'POST') {
+          const on = ((req.body ?? {}) as { on?: unknown }).on;
+          if (typeof on !== 'boolean') return { status: 400, json: { error: 'on must be true (Intel PCS down for the sandbox chain) or false' } };
+          collateralOutage = on;
+        }
+        return { status: 200, json: { collateral_outage: collateralOutage } };
       },
       // For a worker outside this process: trust root_pem (CVMFLOW_TRUST_SANDBOX_ROOT_FILE) and put the collateral at
       // cache_path under CVMFLOW_COLLATERAL_DIR, where the worker's collateral gatherer looks for this FMSPC
@@ -706,6 +716,7 @@ export function createPhalaSandbox(opts: PhalaSandboxOptions = {}): PhalaSandbox
 
   // ------------------------------------------------------------ attestation (beyond the docs)
 
+  let collateralOutage = false;
   const attestationFault = (cvm: SandboxCvm): PhalaAttestationFault | undefined =>
     attestationFaults.find((r) => r.cvm === undefined || r.cvm === cvm.name || candidates(r.cvm).includes(cvm))?.fault;
 
@@ -833,7 +844,10 @@ export function createPhalaSandbox(opts: PhalaSandboxOptions = {}): PhalaSandbox
     appEnvPubkey: (appId) => appKeys.get(bareHex(appId).replace(/^app_/, ''))?.publicKeyHex,
     versionsSeen: () => versions.slice(),
     sandboxTdxRootPem: () => tdxChain.root.pem,
-    sandboxTdxCollateral: () => tdxChain.collateral,
+    sandboxTdxCollateral: () => (collateralOutage ? undefined : tdxChain.collateral),
+    setCollateralOutage: (on) => {
+      collateralOutage = on;
+    },
     kmsRootKeyId: () => kmsRootId,
     setAttestationFault,
     clearAttestationFaults: () => {

@@ -141,10 +141,10 @@ test('reattestCvms: a changed verdict is reported and, when configured, torn dow
   expect(first.cvms.find((c) => c.name === name)).toMatchObject({ managed: true, previouslyVerified: true, verified: true, changed: false });
 
   await ctx.env.sandboxes.prism.sandbox.tamperEvidence(created.cvmId);
-  const run = await cvmflow.startReattestCvms({ providerCallTimeout: '10s', teardownOnChange: true }, { workflowId: unique('reattest') });
+  const run = await cvmflow.startReattestCvms({ providerCallTimeout: '10s', teardownOnChange: true, confirmAfter: '1s' }, { workflowId: unique('reattest') });
   const second = (await run.result()) as ReattestCvmsResult;
   const mine = second.cvms.find((c) => c.name === name)!;
-  expect(mine).toMatchObject({ managed: true, verified: false, changed: true, teardownWorkflowId: teardownWorkflowId('prism', name) });
+  expect(mine).toMatchObject({ managed: true, verified: false, result: 'failed', previous: 'verified', confirmed: true, action: 'teardown-started', changed: true, teardownWorkflowId: teardownWorkflowId('prism', name) });
   expect(mine.failures).toContain('snp.signature');
   await recordHistory(ctx.t.client, run.workflowId, 'reattestCvms', 'changed-verdict-teardown');
   expect(await ctx.t.client.workflow.getHandle(teardownWorkflowId('prism', name)).result()).toMatchObject({ outcome: 'deleted' });
