@@ -12,11 +12,12 @@ export const DurationSchema = z
   .union([z.string(), z.number()], { message: 'expected a duration such as "30s", "5m", "1h" or a number of milliseconds' })
   .transform((v, ctx) => {
     const ms = parseDurationMs(v);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `expected a duration such as "30s", "5m", "1h" or milliseconds, got ${JSON.stringify(v)}` });
+    if (ms === undefined || (typeof v === 'number' && !Number.isInteger(v))) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration such as "30s", "5m", "1h" or whole milliseconds, got ${JSON.stringify(v).slice(0, 40)}` });
       return z.NEVER;
     }
-    return ms;
+    // "1.1s" is 1100.0000000000002 in floating point: timers take whole milliseconds
+    return Math.round(ms);
   });
 
 /** Same, bounded: errors name the limits. */

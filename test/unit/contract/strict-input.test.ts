@@ -114,3 +114,8 @@ describe('time bounds', () => {
     expect(issues(TeardownCvmInputSchema, { provider: 'cudo', cvmId: 'vm-1', maxLease: '100000d' })).toMatch(/^maxLease: must be between 1m and 3660d/);
   });
 });
+
+test('durations are whole milliseconds: a fraction of a millisecond is refused (found by the input fuzz test)', () => {
+  expect(issues(TeardownCvmInputSchema, { provider: 'cudo', cvmId: 'vm-1', gracefulTimeout: 0.0005 })).toMatch(/^gracefulTimeout: expected a duration .* or whole milliseconds, got 0.0005/);
+  expect(TeardownCvmInputSchema.parse({ provider: 'cudo', cvmId: 'vm-1', gracefulTimeout: '1.1s' }).gracefulTimeout).toBe(1100);
+});
