@@ -136,8 +136,8 @@ function casesFor(target: Target): fc.Arbitrary<Case> {
     fc.oneof(fc.string({ minLength: 1, maxLength: 16 }), fc.constantFrom(...NASTY_KEYS))
       .filter((k) => !known.includes(k))
       .chain((k) => fc.anything({ maxDepth: 1 }).map((v) => base('unknown-field', [JSON.parse(JSON.stringify({ ...target.valid, [k]: v ?? 0 }))], `unknown field ${k.slice(0, 64)}`))),
-    // null is "no input" (all defaults): the error names the first required field instead
-    fc.oneof(fc.constant(null), fc.boolean(), fc.integer(), fc.string(), fc.array(fc.integer())).map((v) => base('not-an-object', [v], v === null ? (target.json.required?.[0] ?? '(input)') : '(input)')),
+    // null as a start input is "no input" (all defaults): the error names the first required field instead
+    fc.oneof(fc.constant(null), fc.boolean(), fc.integer(), fc.string(), fc.array(fc.integer())).map((v) => base('not-an-object', [v], v === null && target.kind === 'start' ? (target.json.required?.[0] ?? '(input)') : '(input)')),
   ];
   const typoKeys = known.flatMap((k) => typos(k).filter((t) => t && !known.includes(t)));
   if (typoKeys.length) arbs.push(fc.constantFrom(...typoKeys).map((k) => base('typo', [with_({ [k]: 1 })], `unknown field ${k}`)));
