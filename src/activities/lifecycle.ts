@@ -7,33 +7,22 @@ import { EnvVarRefSchema, ProviderSchema, type Provider } from '../contract/comm
 import { gatherCollateral, type CollateralOptions } from '../attestation/collateral';
 import { verifyEvidence } from '../attestation';
 import type { CudoClient } from '../providers/cudo/client';
-import { classifyCudoGone, classifyCudoVm } from '../contract/rules/cudo';
+import { classifyCudoGone, classifyCudoVm, cudoWaiter } from '../contract/rules/cudo';
+import { decideWait, type CvmObservation, type WaiterTable } from '../contract/rules/cvm';
 import { isProviderError } from '../providers/http/errors';
 import type { PhalaClient } from '../providers/phala/client';
 import { encryptEnvForApp } from '../providers/phala/encrypt-env';
 import { summarizeCvm } from '../providers/phala/states';
-import { HEX32_PATTERN } from '../contract/rules/phala';
+import { HEX32_PATTERN, phalaWaiter } from '../contract/rules/phala';
 import type { PrismClient } from '../providers/prism/client';
-import { prismLifecycle } from '../contract/rules/prism';
+import { prismLifecycle, prismWaiter } from '../contract/rules/prism';
 import { activitySignal, callProvider, invalidInputFailure, providerFailure } from './provider-failure';
 import { FailureTypes } from '../contract/failures';
 
-export type CvmStateClass = 'running' | 'stopped' | 'gone' | 'failed' | 'transitional' | 'unknown';
+export type { CvmObservation, CvmStateClass } from '../contract/rules/cvm';
 
-/** One observation of a CVM, the same shape for every provider: what every wait decides on. */
-export interface CvmObservation {
-  provider: Provider;
-  cvmId: string;
-  class: CvmStateClass;
-  /** The provider's own word (`starting`, `ACTIVE`, `Online`, `404`). */
-  status: string;
-  /** Prism: online with boot-time evidence present. */
-  evidenceReady: boolean;
-  /** Why it failed, when the provider says (Phala boot_error, CUDO state). */
-  detail?: string;
-  /** A few provider fields worth keeping (ids, addresses); never secrets. */
-  facts: Record<string, string | number | boolean | null>;
-}
+/** Each provider's waiter table (src/contract/rules): which settled states may still lead to a target. */
+const WAITERS: Record<Provider, WaiterTable> = { phala: phalaWaiter, prism: prismWaiter, cudo: cudoWaiter };
 
 export const AwaitCvmStateInputSchema = z.object({
   provider: ProviderSchema,
@@ -59,7 +48,7 @@ function missing(provider: string): ApplicationFailure {
 }
 
 async function observe(deps: LifecycleActivityDependencies, provider: Provider, cvmId: string, signal: AbortSignal): Promise<CvmObservation> {
-  const gone = (status = '404'): CvmObservation => ({ provider, cvmId, class: 'gone', status, evidenceReady: false, facts: {} });
+  const gone = (status = '404'): CvmObservation => ({ provider, cvmId, class: 'gone', status, settled: true, evidenceReady: false, facts: {} });
   try {
     if (provider === 'phala') {
       if (!deps.phala) throw missing(provider);
@@ -71,6 +60,8 @@ async function observe(deps: LifecycleActivityDependencies, provider: Provider, 
         cvmId,
         class: s.phase,
         status: s.status,
+        // at rest: nothing in progress, in an end state (a committed CVM shows `stopped` before it starts)
+        settled: !s.inProgress && s.phase !== 'transitional' && s.phase !== 'unknown',
         evidenceReady: false,
         ...(s.bootError ? { detail: s.bootError } : {}),
         facts: { ref: s.ref, appId: s.appId, vmUuid: s.vmUuid, inProgress: s.inProgress, composeHash: s.composeHash, appUrl: typeof appUrl === 'string' ? appUrl : null },
@@ -80,7 +71,7 @@ async function observe(deps: LifecycleActivityDependencies, provider: Provider, 
       if (!deps.prism) throw missing(provider);
       const cvm = await deps.prism.getCvm({ id: cvmId }, { signal });
       const l = prismLifecycle(cvm);
-      return { provider, cvmId, class: l.class, status: l.status, evidenceReady: l.evidenceReady, facts: { name: cvm.name ?? null, agentUrl: (cvm.agent_url as string | undefined) ?? null } };
+      return { provider, cvmId, class: l.class, status: l.status, settled: l.terminal, evidenceReady: l.evidenceReady, facts: { name: cvm.name ?? null, agentUrl: (cvm.agent_url as string | undefined) ?? null } };
     }
     if (!deps.cudo) throw missing(provider);
     const vm = (await deps.cudo.getVm({ id: cvmId }, { signal })).VM;
@@ -91,6 +82,7 @@ async function observe(deps: LifecycleActivityDependencies, provider: Provider, 
       cvmId,
       class: c.class,
       status: c.state ?? c.shortState ?? 'UNKNOWN',
+      settled: c.settled,
       evidenceReady: false,
       detail: c.description,
       facts: { publicIpAddress: (v.publicIpAddress as string) || (v.externalIpAddress as string) || null, internalIpAddress: (v.internalIpAddress as string) || null, dataCenterId: (v.datacenterId as string) || null },
@@ -99,11 +91,6 @@ async function observe(deps: LifecycleActivityDependencies, provider: Provider, 
     if (isProviderError(err) && err.kind === 'not_found') return provider === 'cudo' ? { ...gone(), detail: classifyCudoGone().description } : gone();
     throw err;
   }
-}
-
-function reached(o: CvmObservation, target: z.infer<typeof AwaitCvmStateInputSchema>['target']): boolean {
-  if (target === 'evidence-ready') return o.evidenceReady;
-  return o.class === target;
 }
 
 export function createLifecycleActivities(deps: LifecycleActivityDependencies) {
@@ -121,9 +108,10 @@ export function createLifecycleActivities(deps: LifecycleActivityDependencies) {
 
     /**
      * Polls until the CVM reaches the target state, heartbeating each observation (a worker that dies is
-     * noticed by the heartbeat timeout and another attempt resumes). A failed CVM, or one gone while we wait
-     * for it to run, fails at once and non-retryably. Transient provider errors are retried in place;
-     * the workflow's scheduleToClose timeout is the deadline.
+     * noticed by the heartbeat timeout and another attempt resumes). The provider's waiter table decides each
+     * look (decideWait): a failed CVM, one gone while we wait for it to run, or one settled in a state that will
+     * not lead to the target by itself (CUDO SUSPENDED, Prism Offline) fails at once, non-retryably, with the
+     * state named. Transient provider errors are retried in place; the scheduleToClose timeout is the deadline.
      */
     async awaitCvmState(input: z.input<typeof AwaitCvmStateInputSchema>): Promise<CvmObservation> {
       const p = AwaitCvmStateInputSchema.safeParse(input);
@@ -143,15 +131,9 @@ export function createLifecycleActivities(deps: LifecycleActivityDependencies) {
           continue;
         }
         ctx.heartbeat({ status: o.status, class: o.class });
-        if (reached(o, target)) return o;
-        if (o.class === 'failed' || (o.class === 'gone' && target !== 'gone')) {
-          throw ApplicationFailure.create({
-            message: `${provider} CVM ${cvmId} is ${o.status}${o.detail ? ` (${o.detail})` : ''} while waiting for ${target}`,
-            type: o.class === 'failed' ? 'CvmFailed' : 'CvmGone',
-            nonRetryable: true,
-            details: [o],
-          });
-        }
+        const decision = decideWait(WAITERS[provider], target, o);
+        if (decision.kind === 'reached') return o;
+        if (decision.kind === 'failed') throw ApplicationFailure.create({ message: decision.message, type: decision.type, nonRetryable: true, details: [o] });
         await ctx.sleep(pollIntervalMs);
         if (maxPollIntervalMs) pollIntervalMs = Math.min(maxPollIntervalMs, Math.round(pollIntervalMs * 1.5));
       }

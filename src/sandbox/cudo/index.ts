@@ -1054,6 +1054,12 @@ export function createCudoSandbox(opts: CudoSandboxOptions = {}) {
     },
     failNextCreate,
     proxyTimeoutNextCreate,
+    /** CUDO suspends a VM (billing, abuse): SUSPENDED/`susp` from now on, stable, not left by itself. */
+    suspend(id: string): void {
+      const vm = vms.get(id);
+      if (!vm) throw new Error(`no vm ${id}`);
+      transition(vm, [{ state: 'SUSPENDED:susp' }]);
+    },
     setCapacity,
     setIpv4Free,
     setEmitUnpopulated(emit: boolean): void {
