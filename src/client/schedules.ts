@@ -8,13 +8,13 @@ import { describeIssues, DurationSchema } from '../contract/common';
 import { DEFAULT_TASK_QUEUE } from '../contract/defaults';
 import { CollectCvmStatisticsInputSchema, FLEET_WORKFLOW_TYPES, ReattestCvmsInputSchema, ReconcileFleetInputSchema } from '../contract/fleet';
 import { scheduleWorkflowId } from '../contract/workflow-ids';
+import { strictObject } from '../contract/strict';
 
 export const OVERLAP_POLICIES = ['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all'] as const;
 
 const ARGS_SCHEMAS = { reconcileFleet: ReconcileFleetInputSchema, collectCvmStatistics: CollectCvmStatisticsInputSchema, reattestCvms: ReattestCvmsInputSchema } as const;
 
-export const ScheduleEntrySchema = z
-  .object({
+export const ScheduleEntrySchema = strictObject({
     /** The Temporal schedule id. */
     id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'expected 1-100 letters, digits, . _ -, starting with a letter or digit'),
     workflow: z.enum(FLEET_WORKFLOW_TYPES, { message: `expected one of ${FLEET_WORKFLOW_TYPES.join(', ')}` }),
@@ -31,7 +31,6 @@ export const ScheduleEntrySchema = z
     note: z.string().max(500).default(''),
     taskQueue: z.string().min(1).optional(),
   })
-  .strict()
   .refine((s) => (s.interval === undefined) !== (s.cron === undefined), { message: 'give exactly one of interval or cron', path: ['interval'] })
   .superRefine((s, ctx) => {
     const p = ARGS_SCHEMAS[s.workflow].safeParse(s.args);
@@ -39,9 +38,7 @@ export const ScheduleEntrySchema = z
   });
 export type ScheduleEntry = z.output<typeof ScheduleEntrySchema>;
 
-export const ScheduleConfigSchema = z
-  .object({ schedules: z.array(ScheduleEntrySchema) })
-  .strict()
+export const ScheduleConfigSchema = strictObject({ schedules: z.array(ScheduleEntrySchema) })
   .refine((c) => new Set(c.schedules.map((s) => s.id)).size === c.schedules.length, { message: 'schedule ids must be unique', path: ['schedules'] });
 export type ScheduleConfig = z.output<typeof ScheduleConfigSchema>;
 

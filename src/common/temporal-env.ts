@@ -73,9 +73,13 @@ export function resolveTemporalEnv(flags: TemporalFlags, rawEnv: Env, defaults: 
     : fallback !== undefined ? { value: fallback, source: 'default' as const }
     : { value: undefined, source: undefined };
   const address = pick(flags.address, env.TEMPORAL_ADDRESS, fromFile.address, defaults.address);
+  if (address.value !== undefined && !HOST_PORT.test(address.value)) {
+    const what = { flag: '--address', env: 'TEMPORAL_ADDRESS', profile: `address of profile ${profileNameOf(flags, env)} in ${where}`, default: 'the default address' }[address.source];
+    throw new TemporalEnvError(`${what}: "${address.value.slice(0, 100)}" is not a Temporal address: expected host:port, e.g. 127.0.0.1:7233 or temporal.example.com:7233`);
+  }
   const namespace = pick(flags.namespace, env.TEMPORAL_NAMESPACE, fromFile.namespace, defaults.namespace);
   const { connectionOptions } = toClientOptions(merged);
-  const profileName = flags.profile ?? env.TEMPORAL_PROFILE;
+  const profileName = profileNameOf(flags, env);
   const hasProfile = Object.keys(fromFile).length > 0;
   return {
     address: address.value,
@@ -89,6 +93,11 @@ export function resolveTemporalEnv(flags: TemporalFlags, rawEnv: Env, defaults: 
     ...(hasProfile ? { profile: { name: profileName ?? 'default', file: where } } : {}),
   };
 }
+
+/** host:port with a hostname, an IPv4 address or a bracketed IPv6 address. */
+const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):\d{1,5}$/;
+
+const profileNameOf = (flags: TemporalFlags, env: Env) => flags.profile ?? env.TEMPORAL_PROFILE;
 
 /** "127.0.0.1:7233 (from profile prod in /etc/temporal.toml)": for error messages. */
 export function describeAddress(r: ResolvedTemporalEnv): string {

@@ -4,6 +4,8 @@ export const FailureTypes = {
   // bad input, found before anything happened
   InvalidWorkflowInput: 'InvalidWorkflowInput',
   InvalidActivityInput: 'InvalidActivityInput',
+  /** An update argument a validator rejected (nothing entered history). */
+  InvalidUpdate: 'InvalidUpdate',
   // the worker is not set up for this
   ProviderNotConfigured: 'ProviderNotConfigured',
   TemporalClientNotConfigured: 'TemporalClientNotConfigured',

@@ -4,6 +4,7 @@ import { defineQuery } from '@temporalio/workflow';
 import { z } from 'zod';
 import { VerdictResultSchema, type VerdictResult } from '../attestation/verdict';
 import { boundedDuration, PROVIDERS, ProviderSchema } from './common';
+import { strictObject } from './strict';
 
 export const FLEET_WORKFLOW_TYPES = ['reconcileFleet', 'collectCvmStatistics', 'reattestCvms'] as const;
 export type FleetWorkflowType = (typeof FLEET_WORKFLOW_TYPES)[number];
@@ -13,12 +14,10 @@ export type FleetWorkflowType = (typeof FLEET_WORKFLOW_TYPES)[number];
  * `maxCount`; always at least one. Beyond it the run stops acting, reports what it did and would have done,
  * and fails with `BlastRadiusExceeded` (as a Kubernetes disruption budget refuses an eviction).
  */
-export const BlastRadiusSchema = z
-  .object({
-    maxPercent: z.number().min(0, 'blastRadius.maxPercent must be between 0 and 100').max(100, 'blastRadius.maxPercent must be between 0 and 100').default(10),
-    maxCount: z.number().int().min(1, 'blastRadius.maxCount must be at least 1').optional(),
-  })
-  .strict();
+export const BlastRadiusSchema = strictObject({
+  maxPercent: z.number().min(0, 'blastRadius.maxPercent must be between 0 and 100').max(100, 'blastRadius.maxPercent must be between 0 and 100').default(10),
+  maxCount: z.number().int().min(1, 'blastRadius.maxCount must be at least 1').optional(),
+});
 export type BlastRadius = z.output<typeof BlastRadiusSchema>;
 
 /** The number of destructive actions a run over `fleetSize` CVMs may take. */
@@ -33,7 +32,7 @@ const fleetCommon = {
   providerCallTimeout: boundedDuration(1_000, 600_000, '1s and 10m').prefault('90s'),
 };
 
-export const ReconcileFleetInputSchema = z.object({
+export const ReconcileFleetInputSchema = strictObject({
   ...fleetCommon,
   /** Start `teardownCvm` for CVMs cvmflow created whose lease expired (false: report only). */
   teardownExpired: z.boolean().default(true),
@@ -61,7 +60,7 @@ export const ReconcileFleetResultSchema = z.object({
 });
 export type ReconcileFleetResult = z.infer<typeof ReconcileFleetResultSchema>;
 
-export const CollectCvmStatisticsInputSchema = z.object({
+export const CollectCvmStatisticsInputSchema = strictObject({
   ...fleetCommon,
   /** Phala has no statistics endpoint, so only Prism and CUDO by default. */
   providers: z.array(ProviderSchema).min(1).default(['prism', 'cudo']),
@@ -98,7 +97,7 @@ export type CollectCvmStatisticsResult = z.infer<typeof CollectCvmStatisticsResu
 export const AttestationResultSchema = VerdictResultSchema;
 export type AttestationResult = VerdictResult;
 
-export const ReattestCvmsInputSchema = z.object({
+export const ReattestCvmsInputSchema = strictObject({
   /** Prism and Phala CVMs (CUDO VMs carry no attestation). */
   providers: z.array(z.enum(['prism', 'phala'], { message: 'expected prism or phala (CUDO VMs carry no attestation)' })).min(1).default(['prism', 'phala']),
   providerCallTimeout: boundedDuration(1_000, 600_000, '1s and 10m').prefault('90s'),

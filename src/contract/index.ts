@@ -19,3 +19,4 @@ export * from './rules/cudo';
 export * from './rules/phala';
 export * from './rules/prism';
 export * from './rules/profiles';
+export * from './strict';

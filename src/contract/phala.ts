@@ -2,13 +2,14 @@
 import { defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { boundedDuration, EnvVarRefSchema, LifecycleCommonSchema } from './common';
+import { strictObject } from './strict';
 import { ETH_ADDRESS_PATTERN, HEX32_PATTERN, isValidPhalaCvmName, MAX_COMPOSE_PAYLOAD_BYTES, PHALA_CVM_NAME_PATTERN, TX_HASH_PATTERN } from './rules/phala';
 
 const address = () => z.string().regex(ETH_ADDRESS_PATTERN, 'expected a 0x-prefixed 20-byte address').optional();
 
 export const PhalaKmsSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('phala') }),
-  z.object({
+  strictObject({ type: z.literal('phala') }),
+  strictObject({
     type: z.enum(['ethereum', 'base']),
     /** The DstackKms contract the app registers with; the submitted transaction must name it. */
     contractAddress: address(),
@@ -25,28 +26,26 @@ const hex48 = z.string().regex(/^(0x)?[0-9a-fA-F]{96}$/, 'expected 48 bytes in h
  * digests recomputed from the events), the compose hash of what cvmflow deployed, our app and instance, and
  * the key provider. On by default; `verify: false` needs a `skipReason`, which the result records.
  */
-export const PhalaAttestationOptionsSchema = z
-  .object({
-    verify: z.boolean().default(true),
-    /** Why this CVM may be reported ready without proof (recorded in the result); required with verify: false. */
-    skipReason: z.string().trim().min(8, 'attestation.skipReason: say in a sentence why this CVM needs no proof').max(500).optional(),
-    /** Key providers acceptable at the first attestation; the one seen is then pinned in the result. */
-    allowedKeyProviders: z.array(z.enum(PHALA_KEY_PROVIDERS)).min(1).default(['kms']),
-    /** Allowed `os-image-hash` values (SHA-256, hex). */
-    allowedOsImageHashes: z.array(z.string().regex(HEX32_PATTERN, 'expected a SHA-256 in hex')).min(1).optional(),
-    /** Allowed (MRTD, RTMR0, RTMR1, RTMR2) sets, one per OS image and instance type. */
-    allowedMeasurements: z.array(z.object({ label: z.string().max(128).optional(), mrtd: hex48.optional(), rtmr0: hex48.optional(), rtmr1: hex48.optional(), rtmr2: hex48.optional() }).strict()).min(1).optional(),
-    /** How long evidence may stay undetermined (not served yet, collateral unreachable) before the lifecycle fails closed. */
-    deadline: boundedDuration(1_000, 3_600_000, '1s and 1h').prefault('5m'),
-  })
-  .strict()
+export const PhalaAttestationOptionsSchema = strictObject({
+  verify: z.boolean().default(true),
+  /** Why this CVM may be reported ready without proof (recorded in the result); required with verify: false. */
+  skipReason: z.string().trim().min(8, 'attestation.skipReason: say in a sentence why this CVM needs no proof').max(500).optional(),
+  /** Key providers acceptable at the first attestation; the one seen is then pinned in the result. */
+  allowedKeyProviders: z.array(z.enum(PHALA_KEY_PROVIDERS)).min(1).default(['kms']),
+  /** Allowed `os-image-hash` values (SHA-256, hex). */
+  allowedOsImageHashes: z.array(z.string().regex(HEX32_PATTERN, 'expected a SHA-256 in hex')).min(1).optional(),
+  /** Allowed (MRTD, RTMR0, RTMR1, RTMR2) sets, one per OS image and instance type. */
+  allowedMeasurements: z.array(strictObject({ label: z.string().max(128).optional(), mrtd: hex48.optional(), rtmr0: hex48.optional(), rtmr1: hex48.optional(), rtmr2: hex48.optional() })).min(1).optional(),
+  /** How long evidence may stay undetermined (not served yet, collateral unreachable) before the lifecycle fails closed. */
+  deadline: boundedDuration(1_000, 3_600_000, '1s and 1h').prefault('5m'),
+})
   .refine((a) => a.verify || a.skipReason !== undefined, {
     message: 'attestation.verify is false: give attestation.skipReason (why this CVM may be reported ready without proof; it is recorded in the result)',
     path: ['skipReason'],
   });
 export type PhalaAttestationOptions = z.output<typeof PhalaAttestationOptionsSchema>;
 
-export const ProvisionPhalaCvmInputSchema = z.object({
+export const ProvisionPhalaCvmInputSchema = strictObject({
   /** RFC 1123 style, as Phala requires: 5-63 characters, starts with a letter, no `--`. Also the workflow id. */
   name: z
     .string()
@@ -57,9 +56,9 @@ export const ProvisionPhalaCvmInputSchema = z.object({
   vcpu: z.number().int().min(1).max(128).optional(),
   memoryMb: z.number().int().min(512).max(1024 * 1024).optional(),
   diskGb: z.number().int().min(10).max(16 * 1024).optional(),
-  instanceType: z.string().min(1).optional(),
+  instanceType: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected an instance type: 1-64 letters, digits, . _ -').optional(),
   nodeId: z.number().int().min(0).optional(),
-  image: z.string().min(1).optional(),
+  image: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/, 'expected an image name: 1-128 letters, digits, . _ : / -').optional(),
   kms: PhalaKmsSchema.default({ type: 'phala' }),
   /** Env vars by reference; values are resolved and encrypted to the CVM's key inside an activity. */
   env: z.array(EnvVarRefSchema).max(200).default([]),
@@ -105,7 +104,7 @@ export const ProvisionPhalaCvmResultSchema = z.object({
 });
 export type ProvisionPhalaCvmResult = z.infer<typeof ProvisionPhalaCvmResultSchema>;
 
-export const SubmitOnChainTransactionSchema = z.object({
+export const SubmitOnChainTransactionSchema = strictObject({
   transactionHash: z.string().regex(TX_HASH_PATTERN, 'expected 0x followed by 64 hex digits'),
   /** The app (DstackApp) address the transaction registered; must match the provisioned app when known. */
   appAddress: address(),

@@ -1,12 +1,14 @@
 // `createAttestedPrismCvm`: find-or-create → Online with evidence → attestation policy → verify.
 import { z } from 'zod';
 import { boundedDuration, LifecycleCommonSchema } from './common';
+import { PRISM_CVM_NAME_PATTERN } from './rules/prism';
+import { strictObject } from './strict';
 
 export const PRISM_BACKENDS = ['azure', 'gcp', 'external', 'ultraviolet'] as const;
 
-export const CreateAttestedPrismCvmInputSchema = z.object({
+export const CreateAttestedPrismCvmInputSchema = strictObject({
   /** Prism create returns no id, so the name identifies the CVM (and the workflow). */
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'expected 2-63 lowercase letters, digits or -, not starting with -'),
+  name: z.string().regex(PRISM_CVM_NAME_PATTERN, 'expected 2-63 lowercase letters, digits or -, not starting with -'),
   backend: z.enum(PRISM_BACKENDS, { message: `expected one of ${PRISM_BACKENDS.join(', ')}` }).default('ultraviolet'),
   vcpu: z.number().int().min(1).max(128).default(2),
   ccPlatform: z.enum(['sev-snp', 'tdx'], { message: 'expected sev-snp or tdx' }).default('sev-snp'),

@@ -12,6 +12,9 @@ export interface CvmWorkflowStatus {
   /** The provider's own status word as last seen (e.g. `starting`, `ACTIVE`, `Online`). */
   providerStatus?: string;
   lastError?: string;
+  /** Signals ignored because their payload was invalid, and why the last one was. */
+  rejectedMessages?: number;
+  lastRejectedMessage?: string;
   /** ISO time of the scheduled teardown, when one is known. */
   teardownAt?: string;
   /** Steps done so far with their ISO times, oldest first. */

@@ -1,8 +1,8 @@
 // `operateCvm`: one audited day-2 action (start, stop, shutdown, restart, reboot, resize, replicate),
 // waiting for the state it should end in. Who asked and why is kept in the workflow's memo and result.
-import { ApplicationFailure, upsertMemo } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, upsertMemo } from '@temporalio/workflow';
 import { OperateCvmInputSchema, type OperateCvmInput, type OperateCvmParams, type OperateCvmResult } from '../contract/operate';
-import { parseWorkflowInput } from './support/input';
+import { describeFailure, parseWorkflowInput } from './support/input';
 import { heartbeatFor, providerActivities, waitingActivities, type LifecycleActivities } from './support/options';
 import { Progress } from './support/progress';
 import { FailureTypes } from '../contract/failures';
@@ -15,10 +15,17 @@ export async function operateCvm(raw: OperateCvmInput): Promise<OperateCvmResult
   upsertMemo({ action: input.action, requestedBy: input.requestedBy, ...(input.reason ? { reason: input.reason } : {}) });
   const progress = new Progress(input.provider, { cvmId: input.cvmId });
 
-  progress.step(`request-${input.action}`);
-  const { target, waitOn } = await request(providerActivities(input.providerCallTimeout), input);
-  progress.step(`wait-${target}`, { cvmId: input.cvmId });
-  const final = await waitingActivities(input.waitDeadline, heartbeatFor(input.pollInterval)).awaitCvmState({ provider: input.provider, cvmId: waitOn, target, pollIntervalMs: input.pollInterval });
+  let final: Awaited<ReturnType<LifecycleActivities['awaitCvmState']>>;
+  let waitOn: string;
+  try {
+    progress.step(`request-${input.action}`);
+    const requested = await request(providerActivities(input.providerCallTimeout), input);
+    waitOn = requested.waitOn;
+    progress.step(`wait-${requested.target}`, { cvmId: input.cvmId });
+    final = await waitingActivities(input.waitDeadline, heartbeatFor(input.pollInterval)).awaitCvmState({ provider: input.provider, cvmId: waitOn, target: requested.target, pollIntervalMs: input.pollInterval });
+  } catch (err) {
+    throw failed(input, err, progress);
+  }
   progress.step('done', { providerStatus: final.status });
   return {
     provider: input.provider,
@@ -30,6 +37,16 @@ export async function operateCvm(raw: OperateCvmInput): Promise<OperateCvmResult
     startedAt,
     finishedAt: new Date().toISOString(),
   };
+}
+
+/** The failure's top line says what failed, on which CVM, in the provider's words with the endpoint (an activity
+ * failure alone reads "Activity task failed", with the useful text one cause down). */
+function failed(input: OperateCvmParams, err: unknown, progress: Progress): Error {
+  if (isCancellation(err)) return err as Error;
+  const f = describeFailure(err);
+  progress.update({ lastError: f.message });
+  if (err instanceof ApplicationFailure) return err;
+  return ApplicationFailure.create({ message: `${input.action} of ${input.provider} CVM ${input.cvmId} failed: ${f.message}`, type: f.type ?? FailureTypes.LifecycleFailed, nonRetryable: true, details: f.details, cause: err as Error });
 }
 
 /** Sends the action and says which CVM to wait on for which state. */

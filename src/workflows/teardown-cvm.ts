@@ -8,6 +8,7 @@ import {
   CancelTeardownSchema,
   extendTeardownUpdate,
   ExtendTeardownSchema,
+  leaseProblem,
   teardownAtQuery,
   TeardownCvmInputSchema,
   type TeardownCvmInput,
@@ -40,15 +41,19 @@ export async function teardownCvm(raw: TeardownCvmInput): Promise<TeardownCvmRes
     {
       validator: (arg) => {
         const p = ExtendTeardownSchema.safeParse(arg);
-        if (!p.success) throw new Error(`invalid extendTeardown: ${describeIssues(p.error)}`);
+        if (!p.success) throw new Error(describeIssues(p.error));
         if (!waiting) throw new Error('the teardown has already started; it can no longer be moved');
         if (Date.parse(p.data.teardownAt) <= Date.now()) throw new Error(`teardownAt ${p.data.teardownAt} is not in the future`);
+        const late = leaseProblem(p.data.teardownAt, input.maxLease, Date.now());
+        if (late) throw new Error(`teardownAt ${late}`);
       },
       description: 'Moves the teardown to a new time (ISO 8601, in the future).',
     },
   );
   setHandler(cancelTeardownSignal, (arg) => {
-    if (waiting) cancelReason = CancelTeardownSchema.parse(arg ?? {}).reason;
+    const p = CancelTeardownSchema.safeParse(arg ?? {});
+    if (!p.success) return progress.rejectMessage('cancelTeardown', describeIssues(p.error));
+    if (waiting) cancelReason = p.data.reason;
   });
 
   progress.step('scheduled', { teardownAt: iso() });

@@ -60,7 +60,8 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 /** node:util parseArgs, strict, with its errors turned into one usage line. */
 export function parse<O extends Options>(argv: string[], options: O, command: string): { values: Record<string, string | boolean | string[] | boolean[] | undefined>; positionals: string[] } {
   try {
-    const r = parseArgs({ args: argv, options: { ...GLOBAL_OPTIONS, ...options }, allowPositionals: true, strict: true });
+    const all = { ...GLOBAL_OPTIONS, ...options };
+    const r = parseArgs({ args: joinNegativeValues(argv, all), options: all, allowPositionals: true, strict: true });
     return { values: r.values as Record<string, string | boolean | string[] | undefined>, positionals: r.positionals };
   } catch (err) {
     const e = err as { code?: string; message: string };
@@ -69,6 +70,21 @@ export function parse<O extends Options>(argv: string[], options: O, command: st
     if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw usageError(`${command}: ${e.message.split('\n')[0]!.replace(/^Option /, 'option ')}`);
     throw usageError(`${command}: ${e.message.split('\n')[0]}`);
   }
+}
+
+/** `--vcpus -3` as `--vcpus=-3`: parseArgs takes a value starting with - for an option ("argument is ambiguous"),
+ * so a negative number would never reach the schema that explains what is allowed. */
+function joinNegativeValues(argv: string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i]!.startsWith('--') ? argv[i]!.slice(2) : undefined;
+    const next = argv[i + 1];
+    if (name && options[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else out.push(argv[i]!);
+  }
+  return out;
 }
 
 export interface Connection {
@@ -95,9 +111,12 @@ export async function connect(flags: GlobalFlags, env: NodeJS.ProcessEnv): Promi
     return await CvmflowClient.connect({ address: flags.address, namespace: flags.namespace, profile: flags.profile, configFile: flags['config-file'], env, taskQueue: c.taskQueue, connectTimeout: '4s' });
   } catch (err) {
     if (err instanceof CodecKeyError) throw usageError(err.message);
-    throw new CliError(`cannot reach Temporal at ${c.address} (namespace ${c.namespace}): ${firstLine(err)}`, EXIT.unreachable, { cause: err });
+    throw new CliError(`cannot reach Temporal at ${c.address} (namespace ${c.namespace}): ${firstLine(err)}. ${UNREACHABLE_FIX}`, EXIT.unreachable, { cause: err });
   }
 }
+
+/** What to do when Temporal does not answer, said with every such error. */
+export const UNREACHABLE_FIX = 'Is Temporal running there? `npm start` runs one locally; otherwise set --address or TEMPORAL_ADDRESS to its host:port';
 
 export function firstLine(err: unknown): string {
   const m = err instanceof Error ? err.message : String(err);

@@ -3,7 +3,7 @@
 import { runAttestVerify } from '../../attestation/cli';
 import { CvmflowInputError } from '../cvmflow-client';
 import { runCodecKeys, runCodecServer } from './codec-server';
-import { CliError, EXIT, firstLine, type Io } from './common';
+import { CliError, EXIT, firstLine, parse, UNREACHABLE_FIX, usageError, type Io } from './common';
 import { DEPLOY_USAGE, runDeploy } from './deploy';
 import { renderEndpoints } from './endpoints';
 import { ONCHAIN_USAGE, runOnchain } from './onchain';
@@ -44,7 +44,7 @@ function classify(err: unknown): { code: number; message: string } {
   if (err instanceof CvmflowInputError) return { code: EXIT.usage, message: err.message };
   const e = err as { name?: string; code?: number; cause?: { code?: number } };
   if (e?.name === 'WorkflowNotFoundError') return { code: EXIT.failed, message: firstLine(err) };
-  if (UNREACHABLE_CODES.has(e?.code ?? -1) || UNREACHABLE_CODES.has(e?.cause?.code ?? -1)) return { code: EXIT.unreachable, message: `cannot reach Temporal: ${firstLine(err)}` };
+  if (UNREACHABLE_CODES.has(e?.code ?? -1) || UNREACHABLE_CODES.has(e?.cause?.code ?? -1)) return { code: EXIT.unreachable, message: `cannot reach Temporal: ${firstLine(err)}. ${UNREACHABLE_FIX}` };
   return { code: EXIT.failed, message: firstLine(err) };
 }
 
@@ -91,9 +91,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await runCodecKeys(rest, io);
       case 'deploy':
         return await runDeploy(rest, io);
-      case 'endpoints':
-        io.stdout.write(renderEndpoints(rest.includes('--json') ? 'json' : rest.includes('--markdown') ? 'markdown' : 'table'));
+      case 'endpoints': {
+        const { values, positionals } = parse(rest, { markdown: { type: 'boolean' } }, 'endpoints');
+        if (values.help) return (io.stdout.write('usage: cvmflow endpoints [--json|--markdown]\n'), EXIT.ok);
+        if (positionals.length) throw usageError(`endpoints: unexpected argument "${positionals[0]}" (cvmflow endpoints [--json|--markdown])`);
+        io.stdout.write(renderEndpoints(values.json ? 'json' : values.markdown ? 'markdown' : 'table'));
         return EXIT.ok;
+      }
       default:
         throw new CliError(`unknown command "${command}" (see cvmflow --help)`, EXIT.usage);
     }

@@ -1,7 +1,7 @@
 // `cvmflow teardown`: now or `--at TIME`; `teardown extend` moves a scheduled teardown; `teardown cancel`.
 import { TeardownCvmInputSchema } from '../../contract/teardown';
 import { teardownKey } from '../cvmflow-client';
-import { connect, EXIT, inputFlags, parse, parseProvider, printJson, usageError, type GlobalFlags, type Io } from './common';
+import { CliError, connect, EXIT, inputFlags, parse, parseProvider, printJson, usageError, type GlobalFlags, type Io } from './common';
 import { reportStart, validateOrUsage } from './provision';
 
 export const TEARDOWN_USAGE = `usage: cvmflow teardown <provider> <name|vmId> [--at TIME] [--reason R] [--cvm-id ID] [--wait] [--json]
@@ -68,7 +68,7 @@ async function runTeardownMessage(which: 'extend' | 'cancel', argv: string[], io
 function rethrowInput(err: unknown): never {
   const e = err as { name?: string; message?: string; cause?: { message?: string } };
   if (e.name === 'CvmflowInputError') throw usageError(e.message!);
-  if (e.name === 'WorkflowNotFoundError') throw usageError(`no teardown workflow with that id: ${e.message}`);
+  if (e.name === 'WorkflowNotFoundError') throw new CliError(`no teardown is scheduled for that CVM (${e.message})`, EXIT.failed);
   // A rejected update (the validator's message is the reason).
   if (e.name === 'WorkflowUpdateFailedError' && e.cause?.message) throw usageError(e.cause.message);
   throw err;

@@ -15,6 +15,9 @@ import type { WaiterTable } from './cvm';
 /** `^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`: the client-chosen VM id (CUDO uses the same rule for image ids). */
 export const CUDO_VM_ID_PATTERN = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
+/** Catalog ids (data center, machine type, image, security group, GPU model id): letters, digits, . _ -. */
+export const CUDO_CATALOG_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
 /** Metadata keys cvmflow writes and reads: creation reconciles on the marks, and the fleet reconciler never
  * touches a VM without `managed-by=cvmflow`; `cvmflow-expires-at` is an optional lease end. */
 export const CUDO_MANAGED_BY = 'managed-by';

@@ -12,6 +12,12 @@ export function isValidPhalaCvmName(name: string): boolean {
   return PHALA_CVM_NAME_PATTERN.test(name) && !name.includes('--');
 }
 
+/**
+ * What Phala takes as `{cvmId}` (provider-notes/phala.md §2): a vm_uuid with or without dashes, `app_<hex>`, bare
+ * 40 hex, a `cvm_…` hashid, a numeric id, an instance id or a name. All are letters, digits, `_` and `-`.
+ */
+export const PHALA_CVM_REF_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
+
 /** A 0x-prefixed 20-byte Ethereum address (KMS contract, app, deployer). */
 export const ETH_ADDRESS_PATTERN = /^0x[0-9a-fA-F]{40}$/;
 /** A 0x-prefixed 32-byte transaction hash. */

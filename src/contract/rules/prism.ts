@@ -19,6 +19,11 @@ export const prismStates = {
   gone: ['inactive', 'deleted', 'removed', 'terminated'],
 } as const satisfies Record<Exclude<PrismStateClass, 'unknown'>, readonly string[]>;
 
+/** Prism CVM ids are UUIDs; accepted as letters, digits, `_` and `-` so another id form is not refused. */
+export const PRISM_CVM_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
+/** Prism CVM names as cvmflow creates them: 2-63 lowercase letters, digits or -, not starting with -. */
+export const PRISM_CVM_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
+
 /** Go's zero time.Time, which Prism returns as `deleted_at` while a CVM is not deleted. */
 export const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
 

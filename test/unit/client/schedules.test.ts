@@ -32,7 +32,8 @@ test.each([
   ['schedules:\n  - id: a\n    workflow: reconcileFleet\n    interval: soon\n', /schedules\.0\.interval: expected a duration/],
   ['schedules:\n  - id: a\n    workflow: reconcileFleet\n    interval: 1m\n    args: { providers: [aws] }\n', /schedules\.0\.args\.providers\.0: expected one of phala, prism, cudo/],
   ['schedules:\n  - id: a\n    workflow: reconcileFleet\n    interval: 1m\n    overlap: sometimes\n', /schedules\.0\.overlap: expected one of skip/],
-  ['schedules:\n  - id: a\n    workflow: reconcileFleet\n    interval: 1m\n    typo: 1\n', /schedules\.0: Unrecognized key: "typo"/],
+  ['schedules:\n  - id: a\n    workflow: reconcileFleet\n    interval: 1m\n    typo: 1\n', /schedules\.0: unknown field typo \(known fields: id, workflow, interval/],
+  ['schedules:\n  - id: a\n    workflow: reconcileFleet\n    intervall: 1m\n', /schedules\.0: unknown field intervall: did you mean interval\?/],
   ['schedules:\n  - id: a\n    workflow: reconcileFleet\n    interval: 1m\n  - id: a\n    workflow: reattestCvms\n    interval: 1m\n', /schedule ids must be unique/],
   ['schedules: [\n', /not valid YAML\/JSON/],
 ])('a bad file gives one clear line: %#', (text, message) => {
