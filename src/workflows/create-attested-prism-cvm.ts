@@ -114,7 +114,16 @@ async function findCreated(acts: LifecycleActivities, input: CreateAttestedPrism
   const deadline = Date.now() + Math.min(input.onlineDeadline, 300_000);
   for (let delay = input.pollInterval; ; delay = Math.min(delay * 2, 30_000)) {
     const fresh = (await livePrismCvmsNamed(acts, input.name)).filter((c) => !before.has(c.id));
-    if (fresh.length > 0) return fresh[0]!.id;
+    if (fresh.length === 1) return fresh[0]!.id;
+    if (fresh.length > 1) {
+      // Someone else created the same name at the same time: which one is ours cannot be told, so none is adopted
+      // (or deleted by a compensation).
+      throw ApplicationFailure.create({
+        message: `more than one Prism CVM named ${input.name} appeared after this workflow's create (ids ${fresh.map((c) => c.id).join(', ')}); cvmflow cannot tell which is its own and touches none: delete the one that is yours by hand`,
+        type: FailureTypes.CvmNameTaken,
+        nonRetryable: true,
+      });
+    }
     if (Date.now() + delay > deadline) break;
     await sleep(delay);
   }

@@ -73,7 +73,7 @@ export async function loadRecords(acts: LifecycleActivities): Promise<Records> {
   const types = [...Object.values(LIFECYCLE_TYPES), WORKFLOW_TYPES.teardownCvm].map((t) => `'${t}'`).join(', ');
   const lifecycles = new Map<string, CvmflowWorkflowRecord>();
   const teardowns = new Map<string, CvmflowWorkflowRecord>();
-  await forEachRecord(acts, `WorkflowType IN (${types})`, (r) => {
+  await forEachRecord(acts, `WorkflowType IN (${types})`, { latestPerWorkflowId: true }, (r) => {
     const id = parseWorkflowId(r.workflowId);
     if (id?.kind !== 'lifecycle' && id?.kind !== 'teardown') return;
     if (id.kind === 'lifecycle' && r.type !== LIFECYCLE_TYPES[id.provider]) return;
@@ -88,17 +88,17 @@ export async function loadRecords(acts: LifecycleActivities): Promise<Records> {
 /** The CVM ids the runs of a lifecycle (its workflow id) recorded, newest run first: what cvmflow may call its own. */
 export async function recordedCvmIds(acts: LifecycleActivities, workflowId: string): Promise<string[]> {
   const runs: CvmflowWorkflowRecord[] = [];
-  await forEachRecord(acts, `WorkflowId = ${visibilityString(workflowId)}`, (r) => {
+  await forEachRecord(acts, `WorkflowId = ${visibilityString(workflowId)}`, { latestPerWorkflowId: false }, (r) => {
     if (r.cvmId) runs.push(r);
   });
   return [...new Set(runs.sort((a, b) => b.startTime.localeCompare(a.startTime)).map((r) => r.cvmId!))];
 }
 
 /** Reads a visibility query page by page; each page is one activity result, far below the payload limit. */
-async function forEachRecord(acts: LifecycleActivities, query: string, each: (r: CvmflowWorkflowRecord) => void): Promise<void> {
+async function forEachRecord(acts: LifecycleActivities, query: string, opts: { latestPerWorkflowId: boolean }, each: (r: CvmflowWorkflowRecord) => void): Promise<void> {
   let pageToken: string | undefined;
   do {
-    const page: CvmflowWorkflowPage | CvmflowWorkflowRecord[] = await acts.listCvmflowWorkflows({ query, ...(pageToken ? { pageToken } : {}) });
+    const page: CvmflowWorkflowPage | CvmflowWorkflowRecord[] = await acts.listCvmflowWorkflows({ query, ...opts, ...(pageToken ? { pageToken } : {}) });
     // Histories recorded before paging hold the whole list as one array.
     const records = Array.isArray(page) ? page : page.records;
     records.forEach(each);
