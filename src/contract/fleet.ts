@@ -41,6 +41,8 @@ export const ReconcileFleetInputSchema = z.object({
   gracefulTimeout: boundedDuration(0, 3_600_000, '0s and 1h').prefault('5m'),
   /** How many of the managed CVMs one run may tear down (default 10%, at least 1); beyond it the run fails. */
   blastRadius: BlastRadiusSchema.prefault({}),
+  /** A run continues as new after an action once its history has this many events (or Temporal suggests it). */
+  continueAsNewAfterEvents: z.number().int().min(1, 'continueAsNewAfterEvents must be between 1 and 40000').max(40_000, 'continueAsNewAfterEvents must be between 1 and 40000').default(4_000),
   /** Set by the workflow itself when it continues as new: where the previous run stopped and what it found. */
   continuation: z.lazy(() => ReconcileContinuationSchema).optional(),
 });

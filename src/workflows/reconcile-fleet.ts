@@ -16,9 +16,6 @@ import { startFleetTeardown } from './support/fleet-teardown';
 import { parseWorkflowInput } from './support/input';
 import { providerActivities } from './support/options';
 
-/** A run continues as new once its history passes this many events (Temporal's own suggestion also counts). */
-const HISTORY_EVENTS_BEFORE_CONTINUE = 4_000;
-
 export async function reconcileFleet(raw: ReconcileFleetInput = {}): Promise<ReconcileFleetResult> {
   const input = parseWorkflowInput('reconcileFleet', ReconcileFleetInputSchema, raw);
   const progress = new FleetProgress();
@@ -138,7 +135,7 @@ class Sweep {
   /** After an action (so every run makes progress), a long history continues as new from the next CVM. */
   private async continueIfLong(provider: Provider, item: InventoryItem, budget: ActionBudget): Promise<void> {
     const info = workflowInfo();
-    if (this.actedThisRun === 0 || (info.historyLength < HISTORY_EVENTS_BEFORE_CONTINUE && !info.continueAsNewSuggested)) return;
+    if (this.actedThisRun === 0 || (info.historyLength < this.input.continueAsNewAfterEvents && !info.continueAsNewSuggested)) return;
     await condition(allHandlersFinished);
     const continuation: ReconcileContinuation = {
       checkedAt: this.result.checkedAt,

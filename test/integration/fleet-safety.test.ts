@@ -10,6 +10,7 @@ import type { ReconcileFleetResult } from '../../src/contract/fleet';
 import { CvmId, CvmProvider } from '../../src/contract/search-attributes';
 import { lifecycleWorkflowId, teardownWorkflowId } from '../../src/contract/workflow-ids';
 import { registerSearchAttributes } from '../../src/worker/dev-server';
+import { recordHistory } from '../support/histories';
 import { useLifecycleWorker } from '../support/lifecycle';
 import { testAddress, testBundle, unique } from '../support/temporal';
 
@@ -70,7 +71,8 @@ test('reconcileFleet: many expired leases → it stops at the blast-radius limit
   await Promise.all(vmIds.map((id) => cvmflow.startCreateCudoVm(vmSpec(id, { metadata: { 'cvmflow-expires-at': past } })).then((s) => s.result())));
   await visible(cvmflow, vmIds.map((id) => lifecycleWorkflowId('cudo', id)));
 
-  const run = await cvmflow.startReconcileFleet({ providers: ['cudo'], blastRadius: { maxPercent: 100, maxCount: 2 }, ...fastReconcile }, { workflowId: unique('reconcile') });
+  // continueAsNewAfterEvents 1: the sweep continues as new after each teardown, and the budget goes with it.
+  const run = await cvmflow.startReconcileFleet({ providers: ['cudo'], blastRadius: { maxPercent: 100, maxCount: 2 }, continueAsNewAfterEvents: 1, ...fastReconcile }, { workflowId: unique('reconcile') });
   const err = (await run.result().catch((e: unknown) => e)) as WorkflowFailedError;
   expect(err).toBeInstanceOf(WorkflowFailedError);
   expect(err.cause).toMatchObject({ type: 'BlastRadiusExceeded' });
@@ -80,6 +82,9 @@ test('reconcileFleet: many expired leases → it stops at the blast-radius limit
   const started = mine.filter((e) => e.action === 'teardown-started').map((e) => e.key);
   expect(started).toHaveLength(2);
   expect(mine.filter((e) => e.action === 'refused-blast-radius')).toHaveLength(4);
+
+  await until('three runs visible', async () => (await ctx.t.client.workflow.count(`WorkflowId = '${run.workflowId}'`)).count === 3);
+  await recordHistory(ctx.t.client, run.workflowId, 'reconcileFleet', 'blast-radius-continued');
 
   for (const id of started) expect(await ctx.t.client.workflow.getHandle(teardownWorkflowId('cudo', id)).result()).toMatchObject({ outcome: 'deleted', cvmId: id });
   expect(vmIds.filter((id) => !liveVm(id)).sort()).toEqual([...started].sort());
@@ -138,4 +143,4 @@ test('reconcileFleet over 20,000 visibility records completes, reading them page
     expect(pages.length).toBeGreaterThanOrEqual(20);
     expect(Math.max(...sizes)).toBeLessThan(512 * 1024);
   });
-}, 600_000);
+}, 1_800_000);
