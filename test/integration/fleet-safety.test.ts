@@ -94,6 +94,17 @@ test('reconcileFleet: many expired leases → it stops at the blast-radius limit
   }
 });
 
+test('createCudoVm with a ttl writes its lease mark (cvmflow-expires-at) on the VM', async () => {
+  const vmId = unique('marked').toLowerCase();
+  const before = Date.now();
+  const created = await cvmflow.startCreateCudoVm(vmSpec(vmId, { ttl: '1h' })).then((s) => s.result());
+  const mark = Date.parse(liveVm(vmId)!.metadata!['cvmflow-expires-at']!);
+  // From the create on, so never later than the teardown (an hour after the VM was ready).
+  expect(mark).toBeGreaterThanOrEqual(before + 3_600_000);
+  expect(mark).toBeLessThanOrEqual(Date.parse(created.teardown!.teardownAt));
+  await cvmflow.cancelTeardown('cudo', vmId, 'test done');
+});
+
 test('reconcileFleet over 20,000 visibility records completes, reading them page by page', async () => {
   // A namespace of its own, so the 20,000 records do not slow the other fleet tests of this run.
   const namespace = unique('fleet-20k');

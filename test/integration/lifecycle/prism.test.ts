@@ -1,5 +1,6 @@
 // createAttestedPrismCvm end to end: find-or-create, Online with evidence, verified with the sandbox root.
 import { WorkflowFailedError } from '@temporalio/client';
+import { CvmflowClient } from '../../../src/client';
 import { CvmTeardownAt } from '../../../src/contract/search-attributes';
 import { lifecycleWorkflowId, teardownWorkflowId } from '../../../src/contract/workflow-ids';
 import { recordHistory } from '../../support/histories';
@@ -139,8 +140,10 @@ test('a repeated start with ttl reports the real time of the teardown already sc
   const first = await ctx.t.client.workflow.execute('createAttestedPrismCvm', { taskQueue: ctx.taskQueue, workflowId, args: [{ name, ttl: '1h', ...fast }] });
   const moved = new Date(Date.now() + 3 * 3_600_000).toISOString();
   await ctx.t.client.workflow.getHandle(first.teardown!.workflowId).executeUpdate('extendTeardown', { args: [{ teardownAt: moved }] });
-  const again = ctx.t.client.workflow.getHandle((await ctx.t.client.workflow.start('createAttestedPrismCvm', { taskQueue: ctx.taskQueue, workflowId, args: [{ name, ttl: '1h', ...fast }] })).workflowId);
+  const again = ctx.t.client.workflow.getHandle((await ctx.t.client.workflow.start('createAttestedPrismCvm', { taskQueue: ctx.taskQueue, workflowId, args: [{ name, ttl: '1h', labels: { team: 'safety', ticket: 'issue-12' }, ...fast }] })).workflowId);
   const result = await again.result();
+  // `labels` are recorded in the memo, which `cvmflow status` and the Temporal UI show.
+  expect((await new CvmflowClient(ctx.t.client, { taskQueue: ctx.taskQueue }).describe(workflowId)).labels).toEqual({ team: 'safety', ticket: 'issue-12' });
   expect(result.cvmId).toBe(first.cvmId);
   expect(result.teardown).toEqual({ workflowId: first.teardown!.workflowId, teardownAt: moved });
   expect((await again.describe()).typedSearchAttributes.get(CvmTeardownAt)?.toISOString()).toBe(moved);
