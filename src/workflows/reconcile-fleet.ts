@@ -152,14 +152,16 @@ class Sweep {
   private missing(provider: Provider, items: InventoryItem[]): void {
     const keys = new Set(items.map((i) => i.key));
     const ids = new Set(items.map((i) => i.cvmId));
+    // Teardowns this sweep started (perhaps in an earlier run, before a continue-as-new): their CVMs are going.
+    const tearingDown = new Set(this.result.expired.filter((e) => e.provider === provider && e.action !== 'report-only' && e.action !== 'refused-blast-radius').map((e) => e.key));
     for (const [k, lifecycle] of this.records.lifecycles) {
       const [p, ...rest] = k.split('/');
       const key = rest.join('/');
       if (p !== provider || lifecycle.status !== 'COMPLETED') continue;
       const present = this.byIdentity && lifecycle.cvmId ? ids.has(lifecycle.cvmId) : keys.has(key);
-      if (present) continue;
+      if (present || (this.byIdentity && tearingDown.has(key))) continue;
       const teardown = this.records.teardowns.get(k);
-      const tornDown = teardown && teardown.status === 'COMPLETED' && (teardown.step === 'deleted' || teardown.step === 'already-gone') && teardown.startTime >= lifecycle.startTime;
+      const tornDown = teardown && teardown.startTime >= lifecycle.startTime && (teardown.status === 'RUNNING' ? this.byIdentity : teardown.status === 'COMPLETED' && (teardown.step === 'deleted' || teardown.step === 'already-gone'));
       if (!tornDown) this.result.missing.push({ provider, key, cvmId: lifecycle.cvmId, name: lifecycle.cvmName, workflowId: lifecycleWorkflowId(provider, key) });
     }
   }
