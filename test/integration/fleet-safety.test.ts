@@ -148,7 +148,15 @@ test('reconcileFleet over 20,000 visibility records completes, reading them page
     expect(liveVm(expired)).toBeUndefined();
 
     // Every page was its own activity result, each far below the 2 MB payload limit.
-    const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    // Read in small pages: the whole history (about 250 KB per visibility page) is more than one gRPC message holds.
+    const events = [];
+    let nextPageToken: Uint8Array | undefined;
+    do {
+      const res = await client.workflowService.getWorkflowExecutionHistory({ namespace, execution: { workflowId }, maximumPageSize: 20, nextPageToken });
+      events.push(...(res.history?.events ?? []));
+      nextPageToken = res.nextPageToken?.length ? res.nextPageToken : undefined;
+    } while (nextPageToken);
+    const history = { events };
     const results = (history.events ?? []).map((e) => (e.activityTaskCompletedEventAttributes?.result?.payloads ?? []).map((p) => Buffer.from(p.data ?? []).toString('utf8')).join(''));
     const sizes = results.filter((r) => r.includes('"nextPageToken"')).map((r) => r.length);
     const pages = sizes;
