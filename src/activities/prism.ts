@@ -15,7 +15,7 @@ import {
   type PrismProvider,
   type PrismAgentLogLevel,
 } from '../providers/prism/schemas';
-import { prismLifecycle, type PrismLifecycle } from '../contract/rules/prism';
+import { isLivePrismCvmNamed, prismLifecycle, type PrismLifecycle } from '../contract/rules/prism';
 import { callProvider } from './provider-failure';
 
 export interface PrismCvmView {
@@ -75,9 +75,10 @@ export interface PrismAttestationPolicyResult {
 /**
  * `reuseExisting` (default true) first looks for a live CVM of the exact name and creates nothing if one exists.
  * Prism allows duplicate names and its create answers with no id, so this is what makes a retried create (after a
- * timeout or 504 that still created the CVM) idempotent.
+ * timeout or 504 that still created the CVM) idempotent. `excludeIds`: CVMs the caller saw before it decided to
+ * create (someone else's); they are never taken for this create's own CVM.
  */
-export const PrismCreateCvmInputSchema = CreateCvmParamsSchema.extend({ reuseExisting: z.boolean().default(true) });
+export const PrismCreateCvmInputSchema = CreateCvmParamsSchema.extend({ reuseExisting: z.boolean().default(true), excludeIds: z.array(z.string()).max(1_000).default([]) });
 
 export const PrismListCvmsInputSchema = ListCvmsParamsSchema.extend({ includeEvidence: z.boolean().default(false) });
 
@@ -97,8 +98,7 @@ async function liveCvmsNamed(client: PrismClient, name: string, signal: AbortSig
   for (let offset = 0, page = 0; page < 20; page++) {
     const res = await client.listCvms({ name, limit: 100, offset }, { signal });
     for (const c of res.cvms) {
-      const cls = prismLifecycle(c).class;
-      if (c.name === name && cls !== 'gone' && cls !== 'failed') found.push(c);
+      if (isLivePrismCvmNamed(c, name)) found.push(c);
     }
     offset += res.cvms.length;
     if (res.cvms.length === 0 || offset >= res.total) break;
@@ -118,10 +118,11 @@ function sniffPolicy(bytes: Buffer): PrismAttestationPolicyResult['format'] {
 export function createPrismActivities(client: PrismClient) {
   return {
     async prismCreateCvm(input: z.input<typeof PrismCreateCvmInputSchema>): Promise<PrismCreateCvmResult> {
-      return callProvider('prismCreateCvm', PrismCreateCvmInputSchema, input, async ({ reuseExisting, ...p }, signal) => {
+      return callProvider('prismCreateCvm', PrismCreateCvmInputSchema, input, async ({ reuseExisting, excludeIds, ...p }, signal) => {
         const base = { name: p.name, provider: p.provider, vcpu: p.vcpu, ccPlatform: p.ccPlatform, agentLogLevel: p.agentLogLevel };
         if (reuseExisting) {
-          const existing = await liveCvmsNamed(client, p.name, signal);
+          const excluded = new Set(excludeIds);
+          const existing = (await liveCvmsNamed(client, p.name, signal)).filter((c) => !excluded.has(c.id));
           if (existing.length > 0) return { ...base, accepted: false as const, id: existing[0]!.id, existingIds: existing.map((c) => c.id) };
         }
         const res = await client.createCvm(p, { signal });

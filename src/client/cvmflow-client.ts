@@ -139,10 +139,13 @@ export function listQuery(filter: ListFilter = {}): string {
 
 export interface CvmWorkflowSummary extends CvmflowWorkflowRecord {
   providerStatus: string | null;
+  /** The lifecycle's `labels` (its memo); empty when none were given. */
+  labels: Record<string, string>;
 }
 
 function summarize(w: Omit<WorkflowExecutionInfo, 'raw'>): CvmWorkflowSummary {
-  return { ...workflowRecord(w), providerStatus: w.typedSearchAttributes.get(CvmStatus) ?? null };
+  const labels = (w.memo as { labels?: Record<string, string> } | undefined)?.labels;
+  return { ...workflowRecord(w), providerStatus: w.typedSearchAttributes.get(CvmStatus) ?? null, labels: labels && typeof labels === 'object' ? labels : {} };
 }
 
 interface StartSpec {

@@ -18,7 +18,10 @@ export const FailureTypes = {
   CvmSettled: 'CvmSettled',
   CvmNotReadyInTime: 'CvmNotReadyInTime',
   // lifecycles
+  /** A live CVM of that name exists that this lifecycle did not create: cvmflow neither adopts nor deletes it. */
   CvmNameTaken: 'CvmNameTaken',
+  /** Asked to tear down a CVM by a name no cvmflow lifecycle recorded an id for: nothing is deleted on a name alone. */
+  CvmNotRecorded: 'CvmNotRecorded',
   VmIdTaken: 'VmIdTaken',
   CvmNotFoundAfterCreate: 'CvmNotFoundAfterCreate',
   AttestationFailed: 'AttestationFailed',

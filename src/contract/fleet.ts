@@ -39,6 +39,12 @@ export const ReconcileFleetInputSchema = strictObject({
   /** Poll interval and graceful-stop bound handed to the teardowns this run starts. */
   teardownPollInterval: boundedDuration(100, 60_000, '100ms and 60s').prefault('5s'),
   gracefulTimeout: boundedDuration(0, 3_600_000, '0s and 1h').prefault('5m'),
+  /** How many of the managed CVMs one run may tear down (default 10%, at least 1); beyond it the run fails. */
+  blastRadius: BlastRadiusSchema.prefault({}),
+  /** A run continues as new after an action once its history has this many events (or Temporal suggests it). */
+  continueAsNewAfterEvents: z.number().int().min(1, 'continueAsNewAfterEvents must be between 1 and 40000').max(40_000, 'continueAsNewAfterEvents must be between 1 and 40000').default(4_000),
+  /** Set by the workflow itself when it continues as new: where the previous run stopped and what it found. */
+  continuation: z.lazy(() => ReconcileContinuationSchema).optional(),
 });
 export type ReconcileFleetInput = z.input<typeof ReconcileFleetInputSchema>;
 export type ReconcileFleetParams = z.output<typeof ReconcileFleetInputSchema>;
@@ -50,15 +56,29 @@ export const ReconcileFleetResultSchema = z.object({
   providers: z.record(z.string(), z.object({ listed: z.number().int(), skipped: z.string().nullable() })),
   /** CVMs cvmflow created (a lifecycle workflow, or CUDO's managed-by mark) still present at the provider. */
   managed: z.number().int(),
-  /** Expired leases with no teardown running: a `teardownCvm` was started (or would be, with teardownExpired false). */
-  expired: z.array(z.object({ ...cvmRef, leaseExpiredAt: z.string(), teardownWorkflowId: z.string(), action: z.enum(['teardown-started', 'teardown-already-running', 'report-only']) })),
+  /** Expired leases: a `teardownCvm` was started (or would be, with teardownExpired false; or was refused, the
+   * blast-radius limit being reached: the run then fails with this result in its details). */
+  expired: z.array(z.object({ ...cvmRef, leaseExpiredAt: z.string(), teardownWorkflowId: z.string(), action: z.enum(['teardown-started', 'teardown-already-running', 'report-only', 'refused-blast-radius']) })),
   /** CVMs at a provider that cvmflow has no lifecycle record of: reported, never touched. `marked`: CUDO's
-   * managed-by=cvmflow mark is present (created by cvmflow, record lost). */
-  orphans: z.array(z.object({ ...cvmRef, status: z.string(), marked: z.boolean() })),
+   * managed-by=cvmflow mark is present (created by cvmflow, record lost). `namesake`: a cvmflow lifecycle of the
+   * same name recorded another CVM id, so this one is a stranger that shares the name. */
+  orphans: z.array(z.object({ ...cvmRef, status: z.string(), marked: z.boolean(), namesake: z.boolean().optional() })),
   /** Lifecycle records whose CVM is gone at the provider without a cvmflow teardown. */
   missing: z.array(z.object({ ...cvmRef, workflowId: z.string() })),
 });
 export type ReconcileFleetResult = z.infer<typeof ReconcileFleetResultSchema>;
+
+/** What a `reconcileFleet` run hands to its continuation: CVMs are visited in a fixed order and `after` is the last
+ * one done; the budget's use carries over, so continuing does not reset the blast-radius limit. */
+export const ReconcileContinuationSchema = z.object({
+  checkedAt: z.string(),
+  after: z.object({ provider: ProviderSchema, key: z.string(), cvmId: z.string() }),
+  fleetSize: z.number().int().min(0),
+  acted: z.number().int().min(0),
+  refused: z.array(z.string()),
+  result: ReconcileFleetResultSchema,
+});
+export type ReconcileContinuation = z.infer<typeof ReconcileContinuationSchema>;
 
 export const CollectCvmStatisticsInputSchema = strictObject({
   ...fleetCommon,

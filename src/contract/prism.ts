@@ -46,3 +46,39 @@ export const CreateAttestedPrismCvmResultSchema = z.object({
   teardown: z.object({ workflowId: z.string(), teardownAt: z.string() }).nullable(),
 });
 export type CreateAttestedPrismCvmResult = z.infer<typeof CreateAttestedPrismCvmResultSchema>;
+
+/** The part of a verdict the platform check reads and extends (src/attestation/verdict.ts has the whole). */
+export interface PlatformCheckedVerdict {
+  verified: boolean;
+  result?: string;
+  platform: string;
+  formatChain?: readonly string[];
+  checks: Array<{ name: string; result: string; expected: string; actual: string; detail?: string }>;
+  failures: string[];
+}
+
+/** The hardware the evidence comes from; a vTPM wrapper is judged by the report inside it. */
+export function evidencePlatform(v: Pick<PlatformCheckedVerdict, 'platform' | 'formatChain'>): string {
+  if (v.platform !== 'vtpm') return v.platform;
+  const chain = v.formatChain ?? [];
+  if (chain.includes('snp-report') || chain.includes('azure-hcl-report')) return 'sev-snp';
+  if (chain.some((f) => f.startsWith('tdx-quote'))) return 'tdx';
+  return v.platform;
+}
+
+/**
+ * Adds the `platform` check: evidence of another platform than the one requested is a check that ran and said no
+ * (verdict `failed`), however genuine the evidence is, since a neutral policy would accept either.
+ */
+export function withPlatformCheck<V extends PlatformCheckedVerdict>(verdict: V, requested: string): V {
+  const actual = evidencePlatform(verdict);
+  if (actual === requested) return { ...verdict, checks: [...verdict.checks, { name: 'platform', result: 'pass', expected: requested, actual }] };
+  const detail = `the evidence is ${actual}, the CVM was requested as ${requested}`;
+  return {
+    ...verdict,
+    verified: false,
+    result: 'failed',
+    checks: [...verdict.checks, { name: 'platform', result: 'fail', expected: requested, actual, detail }],
+    failures: [...verdict.failures, 'platform'],
+  };
+}

@@ -9,6 +9,7 @@ import { heartbeatFor, providerActivities, summarized, summarizedWait, type Life
 import { Progress } from './support/progress';
 import { scheduleTeardown } from './support/teardown-child';
 import { FailureTypes } from '../contract/failures';
+import { CUDO_EXPIRES_AT } from '../contract/rules/cudo';
 
 export async function createCudoVm(raw: CreateCudoVmInput): Promise<CreateCudoVmResult> {
   const input = parseWorkflowInput('createCudoVm', CreateCudoVmInputSchema, raw);
@@ -21,7 +22,7 @@ export async function createCudoVm(raw: CreateCudoVmInput): Promise<CreateCudoVm
     const adopted = await existingVm(acts, input, metadata);
     if (!adopted) {
       progress.step('create');
-      const created = await acts.cudoCreateVm.executeWithOptions(summarized(input.providerCallTimeout, `create VM ${input.vmId} in ${input.dataCenterId} (${input.machineType})`), [createBody(input, metadata)]);
+      const created = await acts.cudoCreateVm.executeWithOptions(summarized(input.providerCallTimeout, `create VM ${input.vmId} in ${input.dataCenterId} (${input.machineType})`), [createBody(input, { ...metadata, ...leaseMark(input) })]);
       progress.update({ providerStatus: created.lifecycle.state });
     } else progress.update({ providerStatus: adopted });
     compensations.add(`terminated CUDO VM ${input.vmId}`, async () => {
@@ -65,6 +66,12 @@ async function existingVm(acts: LifecycleActivities, input: CreateCudoVmParams, 
   const ours = Object.entries(metadata).every(([k, v]) => vm.metadata?.[k] === v);
   if (!ours) throw ApplicationFailure.create({ message: `a CUDO VM with id ${input.vmId} already exists and was not created by this workflow; choose another vmId`, type: FailureTypes.VmIdTaken, nonRetryable: true });
   return o.status;
+}
+
+/** With a `ttl`, the lease end goes on the VM too (`cvmflow-expires-at`, from the create on): the reconciler's lease of
+ * last resort, for a VM whose Temporal records were lost. Not part of the ownership marks compared on a retry. */
+function leaseMark(input: CreateCudoVmParams): Record<string, string> {
+  return input.ttl ? { [CUDO_EXPIRES_AT]: new Date(Date.now() + input.ttl).toISOString() } : {};
 }
 
 function createBody(input: CreateCudoVmParams, metadata: Record<string, string>) {

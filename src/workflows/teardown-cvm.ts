@@ -1,7 +1,7 @@
 // `teardownCvm`: a durable timer until the teardown time, movable by `extendTeardown` and cancellable by
 // `cancelTeardown`; then graceful stop (bounded) → delete → confirm gone. Tearing down what is already
 // gone succeeds.
-import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Provider } from '../contract/common';
 import {
   cancelTeardownSignal,
@@ -20,6 +20,9 @@ import type { CvmObservation } from '../activities/lifecycle';
 import { describeFailure, parseWorkflowInput } from './support/input';
 import { heartbeatFor, providerActivities, waitingActivities, type LifecycleActivities } from './support/options';
 import { Progress } from './support/progress';
+import { recordedCvmIds } from './support/fleet';
+import { livePrismCvmsNamed } from './support/prism-names';
+import { lifecycleWorkflowId } from '../contract/workflow-ids';
 import { FailureTypes } from '../contract/failures';
 
 export async function teardownCvm(raw: TeardownCvmInput): Promise<TeardownCvmResult> {
@@ -98,14 +101,26 @@ export async function teardownCvm(raw: TeardownCvmInput): Promise<TeardownCvmRes
   }
 }
 
-/** Finds the CVM by id or name; undefined when nothing by that name exists (already gone). */
+/**
+ * Finds the CVM by the id given or, for a Prism name, the id its lifecycle recorded (Prism names are not unique,
+ * so a name alone never picks a CVM); undefined when nothing by that name exists (already gone).
+ */
 async function locate(acts: LifecycleActivities, input: TeardownCvmParams): Promise<CvmObservation | undefined> {
   if (input.cvmId) return acts.observeCvm({ provider: input.provider, cvmId: input.cvmId });
   if (input.provider === 'prism') {
-    const list = await acts.prismListCvms({ name: input.cvmName!, limit: 100 });
-    const live = list.items.filter((i) => i.cvm.name === input.cvmName && i.lifecycle.class !== 'gone');
-    if (live.length === 0) return undefined;
-    return acts.observeCvm({ provider: 'prism', cvmId: live[0]!.cvm.id });
+    if (patched('prism-teardown-by-recorded-id')) {
+      const [recorded] = await recordedCvmIds(acts, lifecycleWorkflowId('prism', input.cvmName!));
+      if (!recorded) {
+        throw ApplicationFailure.create({
+          message: `no cvmflow lifecycle recorded a CVM id for Prism name ${input.cvmName}: nothing is deleted by name alone; give cvmId to tear down that exact CVM`,
+          type: FailureTypes.CvmNotRecorded,
+          nonRetryable: true,
+        });
+      }
+      return acts.observeCvm({ provider: 'prism', cvmId: recorded });
+    }
+    const [live] = await livePrismCvmsNamed(acts, input.cvmName!);
+    return live ? acts.observeCvm({ provider: 'prism', cvmId: live.id }) : undefined;
   }
   // Phala accepts a name as identifier; the observation carries the precise handle for the next calls.
   const o = await acts.observeCvm({ provider: input.provider, cvmId: input.cvmName! });

@@ -113,6 +113,7 @@ export async function runStatus(argv: string[], io: Io): Promise<number> {
           ['provider', [d.provider, s?.providerStatus ?? d.providerStatus].filter(Boolean).join(' · status ')],
           ['cvm', [s?.cvmName ?? d.cvmName, s?.cvmId ?? d.cvmId].filter(Boolean).join(' · id ')],
           ['teardown at', s?.teardownAt ?? d.teardownAt],
+          ['labels', Object.entries(d.labels).map(([k, v]) => `${k}=${v}`).join(', ')],
           ['last error', s?.lastError],
           ['steps', s?.history.map((h) => h.step).join(' → ')],
           ['error', closed?.error?.split('\n')[0]],

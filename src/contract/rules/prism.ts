@@ -70,6 +70,13 @@ export function prismLifecycle(cvm: PrismCvmLike): PrismLifecycle {
   };
 }
 
+/** Prism allows two CVMs of one name and its name filter matches parts of names: this is the one rule for "a live
+ * CVM of exactly this name" (not deleted, not failed), used by the activities and the workflows alike. */
+export function isLivePrismCvmNamed(cvm: PrismCvmLike & { name: string }, name: string): boolean {
+  const cls = prismLifecycle(cvm).class;
+  return cvm.name === name && cls !== 'gone' && cls !== 'failed';
+}
+
 /** What may precede each target (see WaiterTable). A CVM that is Offline, Stopped or Failed does not come Online by
  * itself, so a wait for it fails at once; after a delete it may show Offline before Inactive. */
 export const prismWaiter: WaiterTable = { running: [], stopped: [], gone: ['stopped'], 'evidence-ready': [] };

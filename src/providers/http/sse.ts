@@ -1,4 +1,6 @@
-// A server-sent events parser (WHATWG HTML §9.2): `event`, multi-line `data`, `id`, `retry`, comments.
+// Server-sent events (WHATWG HTML §9.2) through `eventsource-parser`, a maintained parser that keeps a line ending
+// split across network chunks (`\r` then `\n`) from ending the line twice and losing the event's type.
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
 export interface SseEvent {
   event: string;
@@ -8,33 +10,24 @@ export interface SseEvent {
 }
 
 export async function* parseSse(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<SseEvent> {
-  let buffer = '';
-  let event = '';
-  let data: string[] = [];
-  let id: string | undefined;
+  const ready: SseEvent[] = [];
   let retry: number | undefined;
+  const parser = createParser({
+    onEvent: (m: EventSourceMessage) => ready.push({ event: m.event || 'message', data: m.data, ...(m.id !== undefined ? { id: m.id } : {}), ...(retry !== undefined ? { retry } : {}) }),
+    onRetry: (ms: number) => {
+      retry = ms;
+    },
+  });
   const decoder = new TextDecoder();
+  let last = '';
   for await (const chunk of chunks) {
-    buffer += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
-    let nl: number;
-    while ((nl = buffer.search(/\r\n|\r|\n/)) >= 0) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + (buffer.startsWith('\r\n', nl) ? 2 : 1));
-      if (line === '') {
-        if (data.length > 0) yield { event: event || 'message', data: data.join('\n'), ...(id !== undefined ? { id } : {}), ...(retry !== undefined ? { retry } : {}) };
-        event = '';
-        data = [];
-        continue;
-      }
-      if (line.startsWith(':')) continue;
-      const colon = line.indexOf(':');
-      const field = colon < 0 ? line : line.slice(0, colon);
-      let value = colon < 0 ? '' : line.slice(colon + 1);
-      if (value.startsWith(' ')) value = value.slice(1);
-      if (field === 'event') event = value;
-      else if (field === 'data') data.push(value);
-      else if (field === 'id') id = value;
-      else if (field === 'retry' && /^\d+$/.test(value)) retry = Number(value);
-    }
+    const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    if (text) last = text;
+    parser.feed(text);
+    while (ready.length > 0) yield ready.shift()!;
   }
+  // A `\r` that ended the stream ended its line; the parser is still waiting to see whether `\n` follows. (An
+  // event without its blank line is dropped, as the standard says.)
+  if (last.endsWith('\r')) parser.feed('\n');
+  while (ready.length > 0) yield ready.shift()!;
 }

@@ -70,6 +70,8 @@ interface CvmRecord {
   evidence?: Promise<SandboxEvidence>;
   tamperedAttestation?: Buffer;
   policyOverride?: Buffer;
+  /** The platform its evidence is issued for, when a test made it differ from `ccPlatform`. */
+  evidencePlatform?: PrismCcPlatform;
 }
 
 export interface PrismSandboxCvm {
@@ -107,6 +109,9 @@ export interface PrismSandbox {
   failBoot(target: FailBootTarget, status?: BootFailureStatus): number;
   /** An online CVM's agent disconnects: status Offline from now on, heartbeats false. */
   disconnect(id: string): void;
+  /** The next CVM created reports `ccPlatform` as asked, but its agent's evidence is of `platform` (a provider that
+   *  placed it on other hardware, or lies about it). */
+  issueEvidenceAs(platform: PrismCcPlatform): void;
   /** Flip a byte of the CVM's evidence (default in the SNP signed range, REPORT_ID) so signature checks fail. */
   tamperEvidence(id: string, offset?: number): Promise<void>;
   /** Serve this policy (object → JSON, Buffer → raw bytes) from attestation_policy; undefined restores the issued one. */
@@ -149,6 +154,7 @@ export function createPrismSandbox(opts: PrismSandboxOptions = {}): PrismSandbox
   const issue = opts.issueEvidence ?? createDefaultEvidenceIssuer({ evidenceOptions: opts.evidenceOptions });
   const records = new Map<string, CvmRecord>();
   const failNext: BootFailureStatus[] = [];
+  const evidenceAsNext: PrismCcPlatform[] = [];
   let rootPem: string | undefined;
 
   const phases = (rec: CvmRecord) =>
@@ -176,7 +182,7 @@ export function createPrismSandbox(opts: PrismSandboxOptions = {}): PrismSandbox
 
   function evidenceOf(rec: CvmRecord): Promise<SandboxEvidence> {
     rec.evidence ??= Promise.resolve()
-      .then(() => issue({ id: rec.id, name: rec.name, ccPlatform: rec.ccPlatform }))
+      .then(() => issue({ id: rec.id, name: rec.name, ccPlatform: rec.evidencePlatform ?? rec.ccPlatform }))
       .then((ev) => {
         if (!ev || !Buffer.isBuffer(ev.attestation) || typeof ev.policy !== 'object') throw new Error('issueEvidence must return { attestation: Buffer, policy: object }');
         if (ev.rootPem) rootPem = ev.rootPem;
@@ -316,6 +322,8 @@ export function createPrismSandbox(opts: PrismSandboxOptions = {}): PrismSandbox
     const rec: CvmRecord = { id: randomUUID(), domainId: req.params.domainID!, name, provider, vcpus, ccPlatform, agentLogLevel: level, createdAt: clock.now(), seq: records.size };
     const failure = failNext.shift();
     if (failure) rec.bootFailure = failure;
+    const evidencePlatform = evidenceAsNext.shift();
+    if (evidencePlatform) rec.evidencePlatform = evidencePlatform;
     records.set(rec.id, rec);
     return { status: 201 }; // no body, no id: callers find the CVM by name
   });
@@ -414,6 +422,9 @@ export function createPrismSandbox(opts: PrismSandboxOptions = {}): PrismSandbox
         }
       }
       return n;
+    },
+    issueEvidenceAs(platform) {
+      evidenceAsNext.push(platform);
     },
     disconnect(id) {
       mustGet(id).offlineAt ??= clock.now();

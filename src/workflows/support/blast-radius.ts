@@ -14,8 +14,12 @@ export class ActionBudget {
     private readonly what: string,
     limit: BlastRadius,
     readonly fleetSize: number,
+    /** What earlier runs of the same sweep (before a continue-as-new) already used and refused. */
+    carried?: { taken: number; refused: readonly string[] },
   ) {
     this.allowed = blastRadiusAllowance(limit, fleetSize);
+    this.used = carried?.taken ?? 0;
+    this.refused.push(...(carried?.refused ?? []));
   }
 
   /** Whether one more action on `cvm` is within the limit (and counts it when it is). */

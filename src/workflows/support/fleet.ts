@@ -7,6 +7,7 @@ import { CUDO_EXPIRES_AT, CUDO_MANAGED_BY, CUDO_MANAGED_BY_VALUE, classifyCudoSt
 import { LIFECYCLE_TYPES, parseWorkflowId, WORKFLOW_TYPES } from '../../contract/workflow-ids';
 import { describeFailure } from './input';
 import type { LifecycleActivities } from './options';
+import type { CvmflowWorkflowPage } from '../../activities/fleet';
 import { FailureTypes } from '../../contract/failures';
 
 export type InventoryClass = 'running' | 'stopped' | 'gone' | 'failed' | 'transitional' | 'unknown';
@@ -67,22 +68,47 @@ export interface Records {
   teardowns: Map<string, CvmflowWorkflowRecord>;
 }
 
-/** cvmflow's records: every lifecycle and teardown workflow in visibility, latest run per id. */
+/** cvmflow's records: every lifecycle and teardown workflow in visibility, latest run per id, read page by page. */
 export async function loadRecords(acts: LifecycleActivities): Promise<Records> {
   const types = [...Object.values(LIFECYCLE_TYPES), WORKFLOW_TYPES.teardownCvm].map((t) => `'${t}'`).join(', ');
-  const all = await acts.listCvmflowWorkflows({ query: `WorkflowType IN (${types})` });
   const lifecycles = new Map<string, CvmflowWorkflowRecord>();
   const teardowns = new Map<string, CvmflowWorkflowRecord>();
-  for (const r of all) {
+  await forEachRecord(acts, `WorkflowType IN (${types})`, { latestPerWorkflowId: true }, (r) => {
     const id = parseWorkflowId(r.workflowId);
-    if (id?.kind !== 'lifecycle' && id?.kind !== 'teardown') continue;
-    if (id.kind === 'lifecycle' && r.type !== LIFECYCLE_TYPES[id.provider]) continue;
+    if (id?.kind !== 'lifecycle' && id?.kind !== 'teardown') return;
+    if (id.kind === 'lifecycle' && r.type !== LIFECYCLE_TYPES[id.provider]) return;
     const map = id.kind === 'lifecycle' ? lifecycles : teardowns;
     const k = `${id.provider}/${id.key}`;
     const prev = map.get(k);
     if (!prev || prev.startTime < r.startTime) map.set(k, r);
-  }
+  });
   return { lifecycles, teardowns };
+}
+
+/** The CVM ids the runs of a lifecycle (its workflow id) recorded, newest run first: what cvmflow may call its own. */
+export async function recordedCvmIds(acts: LifecycleActivities, workflowId: string): Promise<string[]> {
+  const runs: CvmflowWorkflowRecord[] = [];
+  await forEachRecord(acts, `WorkflowId = ${visibilityString(workflowId)}`, { latestPerWorkflowId: false }, (r) => {
+    if (r.cvmId) runs.push(r);
+  });
+  return [...new Set(runs.sort((a, b) => b.startTime.localeCompare(a.startTime)).map((r) => r.cvmId!))];
+}
+
+/** Reads a visibility query page by page; each page is one activity result, far below the payload limit. */
+async function forEachRecord(acts: LifecycleActivities, query: string, opts: { latestPerWorkflowId: boolean }, each: (r: CvmflowWorkflowRecord) => void): Promise<void> {
+  let pageToken: string | undefined;
+  do {
+    const page: CvmflowWorkflowPage | CvmflowWorkflowRecord[] = await acts.listCvmflowWorkflows({ query, ...opts, ...(pageToken ? { pageToken } : {}) });
+    // Histories recorded before paging hold the whole list as one array.
+    const records = Array.isArray(page) ? page : page.records;
+    records.forEach(each);
+    pageToken = Array.isArray(page) ? undefined : (page.nextPageToken ?? undefined);
+  } while (pageToken);
+}
+
+/** A string literal of the visibility query language. */
+function visibilityString(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
 /** The step of a fleet run, for the `status` query and the UI. */

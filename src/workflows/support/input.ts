@@ -1,5 +1,5 @@
 // Workflow inputs are validated again at start: a bad input fails at once, readably, and is never retried.
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, upsertMemo } from '@temporalio/workflow';
 import type { z } from 'zod';
 import { describeIssues } from '../../contract/common';
 import { FailureTypes } from '../../contract/failures';
@@ -9,7 +9,14 @@ export function parseWorkflowInput<S extends z.ZodType>(workflowType: string, sc
   if (!parsed.success) {
     throw ApplicationFailure.create({ message: `${workflowType}: invalid input: ${describeIssues(parsed.error)}`, type: FailureTypes.InvalidWorkflowInput, nonRetryable: true });
   }
+  recordLabels(parsed.data);
   return parsed.data;
+}
+
+/** A lifecycle's `labels` go into the workflow's memo: shown by the Temporal UI, `cvmflow status` and `list`. */
+function recordLabels(input: unknown): void {
+  const labels = (input as { labels?: Record<string, string> } | null)?.labels;
+  if (labels && Object.keys(labels).length > 0) upsertMemo({ labels });
 }
 
 /** The message and failure type of an error from an activity or child, for status and failure text. */

@@ -1,9 +1,10 @@
 // A lifecycle's `ttl` starts a `teardownCvm` under a deterministic id that outlives its parent.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { ParentClosePolicy, startChild } from '@temporalio/workflow';
+import { ParentClosePolicy, patched, startChild } from '@temporalio/workflow';
 import type { Provider } from '../../contract/common';
 import { teardownWorkflowId } from '../../contract/workflow-ids';
 import type { teardownCvm } from '../teardown-cvm';
+import { providerActivities } from './options';
 
 export async function scheduleTeardown(p: { provider: Provider; key: string; cvmId?: string; cvmName?: string; ttlMs: number; pollIntervalMs: number; providerCallTimeoutMs: number }): Promise<{ workflowId: string; teardownAt: string }> {
   const workflowId = teardownWorkflowId(p.provider, p.key);
@@ -16,8 +17,9 @@ export async function scheduleTeardown(p: { provider: Provider; key: string; cvm
       staticSummary: `Tear down ${p.provider} CVM ${p.cvmName ?? p.cvmId} at ${teardownAt} (ttl)`,
     });
   } catch (err) {
-    // A teardown for this CVM is already scheduled (a repeated run): keep it.
+    // A teardown for this CVM is already scheduled (a repeated run): keep it, and report when it will really act.
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    if (patched('report-existing-teardown-time')) return providerActivities(p.providerCallTimeoutMs).queryTeardownAt({ workflowId });
   }
   return { workflowId, teardownAt };
 }

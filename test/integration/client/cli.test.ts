@@ -48,7 +48,7 @@ const liveVm = (id: string) => {
 
 test('provision cudo --wait --json, status, list, op, teardown --wait', async () => {
   const vmId = vmIdOf('cli');
-  const p = await cvmflow(['provision', 'cudo', ...cudoFlags(vmId), '--metadata', 'team=infra', '--wait', '--json']);
+  const p = await cvmflow(['provision', 'cudo', ...cudoFlags(vmId), '--metadata', 'team=infra', '--labels', 'owner=cli-test', '--wait', '--json']);
   expect(p.code).toBe(0);
   expect(json(p)).toMatchObject({ workflowId: `cvm/cudo/${vmId}`, status: 'COMPLETED', outcome: 'started', result: { vmId, state: 'ACTIVE' } });
   expect(p.stderr).toMatch(/step wait-active/);
@@ -62,6 +62,8 @@ test('provision cudo --wait --json, status, list, op, teardown --wait', async ()
   expect(json(status)).toMatchObject({ workflowId: `cvm/cudo/${vmId}`, status: 'COMPLETED', progress: { step: 'done' }, result: { state: 'ACTIVE' } });
   const readable = await cvmflow(['status', `cvm/cudo/${vmId}`]);
   expect(readable.stdout).toMatch(/^step\s+done$/m);
+  expect(readable.stdout).toMatch(/^labels\s+owner=cli-test$/m);
+  expect(json(status)).toMatchObject({ labels: { owner: 'cli-test' } });
 
   const list = await cvmflow(['list', '--provider', 'cudo', '--name', vmId, '--json']);
   expect(json<unknown[]>(list)).toEqual([expect.objectContaining({ workflowId: `cvm/cudo/${vmId}`, type: 'createCudoVm', status: 'COMPLETED' })]);
