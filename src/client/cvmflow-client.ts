@@ -289,7 +289,7 @@ export class CvmflowClient {
 
   async startReattestCvms(input: ReattestCvmsInput = {}, opts?: StartOptions): Promise<Started<ReattestCvmsResult>> {
     validateInput('reattestCvms', ReattestCvmsInputSchema, input);
-    return this.start({ workflowType: 'reattestCvms', workflowId: manualId('reattestCvms'), input, summary: 'Re-attest running Prism CVMs (manual run)', searchAttributes: [] }, opts);
+    return this.start({ workflowType: 'reattestCvms', workflowId: manualId('reattestCvms'), input, summary: 'Re-attest running Prism and Phala CVMs (manual run)', searchAttributes: [] }, opts);
   }
 
   /** One span around the look and the start: with tracing on, the lifecycle's trace starts here. */

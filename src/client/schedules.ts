@@ -74,7 +74,7 @@ export function scheduleHash(entry: ScheduleEntry, taskQueue: string): string {
 const SUMMARIES: Record<ScheduleEntry['workflow'], string> = {
   reconcileFleet: 'Reconcile the fleet: tear down expired leases, report orphans and missing CVMs',
   collectCvmStatistics: 'Collect Prism statistics and CUDO monitor data of running CVMs',
-  reattestCvms: 'Re-verify the attestation of running Prism CVMs',
+  reattestCvms: 'Re-verify the attestation of running Prism and Phala CVMs',
 };
 
 function toOptions(entry: ScheduleEntry, taskQueue: string) {
