@@ -53,7 +53,8 @@ test('one line of teardownCvm changed without patched() fails, naming the workfl
 
 test('the same change behind patched() replays every release', async () => {
   const bundle = await bundleWith((s) =>
-    s.replace("import { allHandlersFinished,", "import { patched, allHandlersFinished,").replace(LINE, `  if (patched('probe-extra-observe')) ${extraCall}\n${LINE}`),
+    // import patched() unless the workflow already does
+    (/import \{[^}]*\bpatched\b[^}]*\} from '@temporalio\/workflow'/.test(s) ? s : s.replace("import { allHandlersFinished,", "import { patched, allHandlersFinished,")).replace(LINE, `  if (patched('probe-extra-observe')) ${extraCall}\n${LINE}`),
   );
   expect(await replayFailures(bundle, teardowns)).toEqual([]);
 }, 300_000);
