@@ -121,7 +121,10 @@ export function createFleetActivities(deps: FleetActivityDependencies) {
       const out: CvmflowWorkflowRecord[] = [];
       const latest = new Map<string, number>();
       for (const raw of res.executions) {
-        const r = workflowRecord(await executionInfoFromRaw(raw, client.options.loadedDataConverter, raw, client.options.namespace));
+        // A record needs ids, status, times and search attributes, never the memo: it is left encoded, so a memo this
+        // worker cannot decode (another codec key, another client's codec) does not stop the scan.
+        const bare = Object.assign(Object.create(Object.getPrototypeOf(raw) as object) as typeof raw, raw, { memo: null });
+        const r = workflowRecord(await executionInfoFromRaw(bare, client.options.loadedDataConverter, bare, client.options.namespace));
         const seen = p.data.latestPerWorkflowId ? latest.get(r.workflowId) : undefined;
         if (seen === undefined) {
           latest.set(r.workflowId, out.length);
