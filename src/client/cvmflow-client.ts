@@ -28,6 +28,7 @@ import { CvmId, CvmName, CvmProvider, CvmStatus } from '../contract/search-attri
 import { statusQuery, type CvmWorkflowStatus } from '../contract/status';
 import { cancelTeardownSignal, CancelTeardownSchema, ExtendTeardownSchema, extendTeardownUpdate, TeardownCvmInputSchema, type TeardownCvmInput, type TeardownCvmResult } from '../contract/teardown';
 import { clientTracing, inSpan, type Tracing } from '../observability/tracing';
+import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import { workflowRecord } from './workflow-record';
 import { LIFECYCLE_TYPES, lifecycleWorkflowId, operateWorkflowId, scheduleWorkflowId, teardownWorkflowId, WORKFLOW_TYPES } from '../contract/workflow-ids';
 
@@ -367,13 +368,30 @@ export class CvmflowClient {
     return summarize(await this.getHandle(workflowId).describe());
   }
 
+  /**
+   * Visibility records matching the filter. A record whose memo this client cannot decode (written with a codec key
+   * it does not hold) is still listed, without its labels, rather than failing the whole listing.
+   */
   async list(filter: ListFilter = {}): Promise<CvmWorkflowSummary[]> {
     const out: CvmWorkflowSummary[] = [];
     const limit = filter.limit ?? 1000;
-    for await (const w of this.temporal.workflow.list({ query: listQuery(filter) })) {
-      out.push(summarize(w));
-      if (out.length >= limit) break;
-    }
+    const { namespace, loadedDataConverter } = this.temporal.options;
+    let nextPageToken: Uint8Array | undefined;
+    do {
+      const res = await this.temporal.workflowService.listWorkflowExecutions({ namespace, query: listQuery(filter), pageSize: Math.min(1000, limit), nextPageToken });
+      for (const raw of res.executions) {
+        let info: WorkflowExecutionInfo;
+        try {
+          info = await executionInfoFromRaw(raw, loadedDataConverter, raw, namespace);
+        } catch {
+          const bare = Object.assign(Object.create(Object.getPrototypeOf(raw) as object) as typeof raw, raw, { memo: null });
+          info = await executionInfoFromRaw(bare, loadedDataConverter, bare, namespace);
+        }
+        out.push(summarize(info));
+        if (out.length >= limit) return out;
+      }
+      nextPageToken = res.nextPageToken && res.nextPageToken.length > 0 ? res.nextPageToken : undefined;
+    } while (nextPageToken);
     return out;
   }
 

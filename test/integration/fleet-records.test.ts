@@ -3,7 +3,9 @@
 // of failing the whole reconcile or re-attestation run.
 import { randomBytes } from 'node:crypto';
 import { createFleetActivities } from '../../src/activities/fleet';
+import { CvmflowClient } from '../../src/client';
 import { CodecKeyRing } from '../../src/codec';
+import { CvmName, CvmProvider } from '../../src/contract/search-attributes';
 import { lifecycleWorkflowId } from '../../src/contract/workflow-ids';
 import { codecClient } from '../support/codec';
 import { connectTestTemporal, unique, type TestTemporal } from '../support/temporal';
@@ -21,7 +23,13 @@ test('a lifecycle record with an encrypted memo is listed by a worker without th
   const vmId = unique('memo').toLowerCase();
   const workflowId = lifecycleWorkflowId('cudo', vmId);
   // never picked up (no worker polls this queue): only its visibility record matters
-  const handle = await codecClient(t.client, ring).workflow.start('createCudoVm', { taskQueue: unique('nobody'), workflowId, args: [{ vmId }], memo: { labels: { team: 'payments' } } });
+  const handle = await codecClient(t.client, ring).workflow.start('createCudoVm', {
+    taskQueue: unique('nobody'),
+    workflowId,
+    args: [{ vmId }],
+    memo: { labels: { team: 'payments' } },
+    typedSearchAttributes: [{ key: CvmProvider, value: 'cudo' }, { key: CvmName, value: vmId }],
+  });
   try {
     const acts = createFleetActivities({ temporalClient: t.client });
     let records: Array<{ workflowId: string }> = [];
@@ -30,6 +38,9 @@ test('a lifecycle record with an encrypted memo is listed by a worker without th
       if (records.length === 0) await new Promise((r) => setTimeout(r, 100));
     }
     expect(records.map((r) => r.workflowId)).toEqual([workflowId]);
+    // and the client's listing (cvmflow list, tests) shows it too, without the labels it cannot read
+    const listed = await new CvmflowClient(t.client).list({ types: ['createCudoVm'], provider: 'cudo', name: vmId });
+    expect(listed.map((w) => w.workflowId)).toContain(workflowId);
   } finally {
     await handle.terminate('test done');
   }

@@ -41,8 +41,10 @@ async function reattest(extra: object = {}): Promise<{ workflowId: string; resul
   return { workflowId: run.workflowId, result: run.result() as Promise<ReattestCvmsResult> };
 }
 
+/** Teardowns of this file's fleet (the dev server is shared with other test files that start their own). */
 function teardownsStarted(): Promise<string[]> {
-  return cvmflow.list({ types: ['teardownCvm'] }).then((ws) => ws.map((w) => w.workflowId));
+  const ours = new Set(fleet.map((f) => teardownWorkflowId('phala', f.name)));
+  return cvmflow.list({ types: ['teardownCvm'] }).then((ws) => ws.map((w) => w.workflowId).filter((id) => ours.has(id)));
 }
 
 beforeAll(async () => {
