@@ -7,6 +7,7 @@ import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
 import { PROVIDERS } from '../../contract/common';
 import type { CollectCvmStatisticsResult } from '../../contract/fleet';
 import { LIFECYCLE_TYPES, WORKFLOW_TYPES } from '../../contract/workflow-ids';
+import { FailureTypes } from '../../contract/failures';
 import { METRICS } from '../../observability/metric-names';
 
 export type LifecycleOutcome = 'completed' | 'failed' | 'cancelled';
@@ -22,16 +23,13 @@ export function lifecycleProvider(workflowType: string, input: unknown): string 
   return (PROVIDERS as readonly unknown[]).includes(provider) ? (provider as string) : 'unknown';
 }
 
-/** The failure type a lifecycle ends with when it was cancelled (after its compensations: support/failure.ts). */
-const LIFECYCLE_CANCELLED = 'LifecycleCancelled';
-
 /**
  * How a run ended, from what its main function threw; undefined when the run has not ended: continue-as-new,
  * or an error that is not a Temporal failure (it fails the workflow task, which is retried, not the run).
  */
 export function outcomeOf(err: unknown): LifecycleOutcome | undefined {
   if (err instanceof ContinueAsNew) return undefined;
-  if (isCancellation(err) || (err instanceof ApplicationFailure && err.type === LIFECYCLE_CANCELLED)) return 'cancelled';
+  if (isCancellation(err) || (err instanceof ApplicationFailure && err.type === FailureTypes.LifecycleCancelled)) return 'cancelled';
   return err instanceof TemporalFailure ? 'failed' : undefined;
 }
 
