@@ -4,10 +4,9 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 // The SDK's own decoding of a raw visibility entry (its `workflow.list` iterator hides the page token we need).
-import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import { z } from 'zod';
 import type { CvmflowWorkflowRecord } from '../contract/fleet';
-import { workflowRecord } from '../client/workflow-record';
+import { decodeExecution, workflowRecord } from '../client/workflow-record';
 import { invalidInputFailure } from './provider-failure';
 import { FailureTypes } from '../contract/failures';
 import { teardownAtQuery } from '../contract/teardown';
@@ -121,10 +120,8 @@ export function createFleetActivities(deps: FleetActivityDependencies) {
       const out: CvmflowWorkflowRecord[] = [];
       const latest = new Map<string, number>();
       for (const raw of res.executions) {
-        // A record needs ids, status, times and search attributes, never the memo: it is left encoded, so a memo this
-        // worker cannot decode (another codec key, another client's codec) does not stop the scan.
-        const bare = Object.assign(Object.create(Object.getPrototypeOf(raw) as object) as typeof raw, raw, { memo: null });
-        const r = workflowRecord(await executionInfoFromRaw(bare, client.options.loadedDataConverter, bare, client.options.namespace));
+        // The memo is never decoded: one this worker cannot decode (another codec key) does not stop the scan.
+        const r = workflowRecord(await decodeExecution(raw, client.options.loadedDataConverter, client.options.namespace, 'skip'));
         const seen = p.data.latestPerWorkflowId ? latest.get(r.workflowId) : undefined;
         if (seen === undefined) {
           latest.set(r.workflowId, out.length);

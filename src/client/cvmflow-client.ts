@@ -28,8 +28,7 @@ import { CvmId, CvmName, CvmProvider, CvmStatus } from '../contract/search-attri
 import { statusQuery, type CvmWorkflowStatus } from '../contract/status';
 import { cancelTeardownSignal, CancelTeardownSchema, ExtendTeardownSchema, extendTeardownUpdate, TeardownCvmInputSchema, type TeardownCvmInput, type TeardownCvmResult } from '../contract/teardown';
 import { clientTracing, inSpan, type Tracing } from '../observability/tracing';
-import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
-import { workflowRecord } from './workflow-record';
+import { decodeExecution, workflowRecord } from './workflow-record';
 import { LIFECYCLE_TYPES, lifecycleWorkflowId, operateWorkflowId, scheduleWorkflowId, teardownWorkflowId, WORKFLOW_TYPES } from '../contract/workflow-ids';
 import type { WorkflowFn, WorkflowResult, WorkflowType } from '../contract/workflows';
 
@@ -390,14 +389,7 @@ export class CvmflowClient {
     do {
       const res = await this.temporal.workflowService.listWorkflowExecutions({ namespace, query: listQuery(filter), pageSize: Math.min(1000, limit), nextPageToken });
       for (const raw of res.executions) {
-        let info: WorkflowExecutionInfo;
-        try {
-          info = await executionInfoFromRaw(raw, loadedDataConverter, raw, namespace);
-        } catch {
-          const bare = Object.assign(Object.create(Object.getPrototypeOf(raw) as object) as typeof raw, raw, { memo: null });
-          info = await executionInfoFromRaw(bare, loadedDataConverter, bare, namespace);
-        }
-        out.push(summarize(info));
+        out.push(summarize(await decodeExecution(raw, loadedDataConverter, namespace, 'if-decodable')));
         if (out.length >= limit) return out;
       }
       nextPageToken = res.nextPageToken && res.nextPageToken.length > 0 ? res.nextPageToken : undefined;
