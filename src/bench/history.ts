@@ -12,7 +12,7 @@ import { PhalaClient } from '../providers/phala/client';
 import { PrismClient } from '../providers/prism/client';
 import { startSandboxes } from '../sandbox';
 import { freePort, startDevServer } from '../worker/dev-server';
-import { resolveTemporalCli } from '../worker/toolchain/temporal-cli';
+import { resolveTemporalCli } from '../dev/toolchain/temporal-cli';
 
 export interface HistoryRow {
   workflow: string;

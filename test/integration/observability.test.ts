@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
-import { createSandboxAmdChain, issueSandboxSnpEvidence } from '../../src/attestation/sandbox-issuer';
+import { createSandboxAmdChain, issueSandboxSnpEvidence } from '../../src/sandbox/evidence/snp-issuer';
 import { CvmflowClient } from '../../src/client/cvmflow-client';
 import { METRICS, statusClass } from '../../src/observability/metric-names';
 import { startTracing } from '../../src/observability/tracing';

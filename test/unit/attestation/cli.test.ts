@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { VerdictSchema } from '../../../src/attestation';
-import { runAttestVerify } from '../../../src/attestation/cli';
-import { createSandboxAmdChain, issueSandboxSnpEvidence } from '../../../src/attestation/sandbox-issuer';
+import { runAttestVerify } from '../../../src/client/cli/attest';
+import { createSandboxAmdChain, issueSandboxSnpEvidence } from '../../../src/sandbox/evidence/snp-issuer';
 import { vectorPath } from './vectors';
 
 let dir: string;
