@@ -195,7 +195,7 @@ export async function runAttestVerify(argv: string[], io: CliIo): Promise<number
     if (!args.policy) throw new UsageError(`--policy is required: --expect and the identity flags apply only to Phala / dstack JSON evidence, and ${args.evidence} is not that`);
     const policyText = readArg('--policy', args.policy).toString('utf8');
     try {
-      parsePolicy(policyText);
+      parsePolicy(policyText, { unknownKeys: 'refuse' });
     } catch (err) {
       throw new UsageError(`--policy ${args.policy}: not a valid attestation policy: ${errorMessage(err)}`);
     }
