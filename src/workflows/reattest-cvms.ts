@@ -111,10 +111,10 @@ export async function reattestCvms(raw: ReattestCvmsInput = {}): Promise<Reattes
 }
 
 /** One CVM: whether cvmflow created it (by recorded provider id), how to verify it, and its report line. */
-async function subjectOf(acts: LifecycleActivities, input: ReattestCvmsParams, records: Records, provider: AttestedProvider, item: InventoryItem, previousResult: string | undefined): Promise<Subject> {
+async function subjectOf(acts: LifecycleActivities, input: ReattestCvmsParams, records: Records, provider: AttestedProvider, item: InventoryItem, previousResult: AttestationResult | undefined): Promise<Subject> {
   const lifecycle = lifecycleOf(records, item);
   const managed = lifecycle?.status === 'COMPLETED' && isManaged(records, item);
-  const previous = (previousResult as AttestationResult | undefined) ?? (managed ? 'verified' : null);
+  const previous = previousResult ?? (managed ? 'verified' : null);
   const entry: ReattestedCvm = { provider, cvmId: item.cvmId, name: item.key, managed, previous, previouslyVerified: previous === null ? null : previous === 'verified', verified: false, changed: false, failures: [], teardownWorkflowId: null, confirmed: null, action: 'none' };
   const check = await providerPort(provider).evidence.checker(acts, { item, policy: input.policy, managed, lifecycle });
   return { provider, item, managed, check, entry };
