@@ -5,11 +5,10 @@
 // Every call here is the one the workflows made before the port existed (same activity, arguments and order), so
 // recorded histories replay unchanged.
 import type { Provider } from '../../contract/common';
-import type { CvmStatistics, ReattestCvmsParams } from '../../contract/fleet';
+import type { CvmflowWorkflowRecord, CvmStatistics, ReattestCvmsParams } from '../../contract/fleet';
 import type { CvmAction, CvmObservation } from '../../contract/rules/cvm';
 import { classifyCudoState, CUDO_EXPIRES_AT, CUDO_MANAGED_BY, CUDO_MANAGED_BY_VALUE } from '../../contract/rules/cudo';
 import { PROVIDER_PROFILES, type ProviderProfile } from '../../contract/rules/profiles';
-import type { CvmflowWorkflowRecord } from '../../contract/fleet';
 import { lifecycleWorkflowId } from '../../contract/workflow-ids';
 import { attempt, verifyPhala, type Outcome } from './attestation';
 import type { InventoryItem } from './fleet';
