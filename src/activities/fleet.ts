@@ -3,9 +3,9 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
-// The SDK's own decoding of a raw visibility entry (its `workflow.list` iterator hides the page token we need).
 import { z } from 'zod';
-import type { CvmflowWorkflowRecord } from '../contract/fleet';
+import type { AttestationResult, CvmflowWorkflowRecord } from '../contract/fleet';
+// The SDK's own decoding of a raw visibility entry, behind decodeExecution (its `workflow.list` iterator hides the page token we need).
 import { decodeExecution, workflowRecord } from '../client/workflow-record';
 import { invalidInputFailure } from './provider-failure';
 import { FailureTypes } from '../contract/failures';
@@ -87,7 +87,7 @@ export function createFleetActivities(deps: FleetActivityDependencies) {
     },
 
     /** Each CVM's verdict in the newest completed `reattestCvms` run other than this one: `<provider>/<cvmId>` → result. */
-    async previousReattestation(input: z.input<typeof PreviousReattestationInputSchema>): Promise<Record<string, string>> {
+    async previousReattestation(input: z.input<typeof PreviousReattestationInputSchema>): Promise<Record<string, AttestationResult>> {
       const p = PreviousReattestationInputSchema.safeParse(input);
       if (!p.success) throw invalidInputFailure('previousReattestation', p.error);
       const client = temporalClient(deps, 'previousReattestation');
@@ -99,8 +99,8 @@ export function createFleetActivities(deps: FleetActivityDependencies) {
         if (++seen >= 20) break; // visibility lists newest first; a few suffice against ordering ties
       }
       if (!newest) return {};
-      const r = (await client.workflow.getHandle(newest.workflowId, newest.runId).result()) as { cvms?: Array<{ provider?: string; cvmId: string; result?: string; verified?: boolean }> } | undefined;
-      const out: Record<string, string> = {};
+      const r = (await client.workflow.getHandle(newest.workflowId, newest.runId).result()) as { cvms?: Array<{ provider?: string; cvmId: string; result?: AttestationResult; verified?: boolean }> } | undefined;
+      const out: Record<string, AttestationResult> = {};
       for (const c of r?.cvms ?? []) out[`${c.provider ?? 'prism'}/${c.cvmId}`] = c.result ?? (c.verified ? 'verified' : 'failed');
       return out;
     },

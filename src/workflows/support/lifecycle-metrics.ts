@@ -9,6 +9,7 @@ import type { CollectCvmStatisticsResult } from '../../contract/fleet';
 import { LIFECYCLE_TYPES, WORKFLOW_TYPES } from '../../contract/workflow-ids';
 import { FailureTypes } from '../../contract/failures';
 import { METRICS } from '../../observability/metric-names';
+import { ofProvider } from './provider-port';
 
 export type LifecycleOutcome = 'completed' | 'failed' | 'cancelled';
 
@@ -40,7 +41,7 @@ export function recordCvmStatistics(result: CollectCvmStatisticsResult): void {
   for (const [provider, summary] of Object.entries(result.providers)) {
     if (summary.skipped !== null) continue; // not configured on this worker: nothing was seen
     cvms.set(summary.running, { provider, state: 'running' });
-    const mine = result.cvms.filter((c) => c.provider === provider);
+    const mine = result.cvms.filter(ofProvider(provider));
     stats.set(mine.filter((c) => c.error === null && c.samples > 0).length, { provider, result: 'collected' });
     stats.set(mine.filter((c) => c.error === null && c.samples === 0).length, { provider, result: 'empty' });
     stats.set(mine.filter((c) => c.error !== null).length, { provider, result: 'failed' });
