@@ -62,6 +62,8 @@ export interface CudoSandboxOptions {
   /** grpc-gateway v2's default: emit "", 0, false, [] and null for unset fields (true). False = compact protojson. */
   emitUnpopulated?: boolean;
   timings?: Partial<CudoSandboxTimings>;
+  /** Timings of one VM's create, over `timings` (benchmarks: boot times per machine type). */
+  createTimingsFor?: (vm: { id: string; machineType: string; vcpus: number }) => Partial<CudoSandboxTimings> | undefined;
 }
 
 type VmPhase = `${string}:${string}`;
@@ -361,8 +363,8 @@ export function createCudoSandbox(opts: CudoSandboxOptions = {}) {
     mt.maxStorageGibFree = Math.max(0, Math.min(host.maxStorageGibFree, mt.totalStorageGibFree));
   }
 
-  function createPhases(fail: boolean): Array<Phase<VmPhase>> {
-    const t = timings;
+  function createPhases(fail: boolean, vm: { id: string; machineType: string; vcpus: number }): Array<Phase<VmPhase>> {
+    const t = { ...timings, ...opts.createTimingsFor?.(vm) };
     if (fail) return [{ state: 'PENDING:pend', ms: t.pendingMs }, { state: 'CLONING:clon', ms: t.cloningMs }, { state: 'FAILED:fail' }];
     return [
       { state: 'PENDING:pend', ms: t.pendingMs },
@@ -682,7 +684,7 @@ export function createCudoSandbox(opts: CudoSandboxOptions = {}) {
       authorizedSshKeys: customSshKeys.join('\n'),
       createTime,
       expireTime,
-      phases: createPhases(fail),
+      phases: createPhases(fail, { id: vmId, machineType, vcpus }),
       phaseStart: now,
       createdAt: now,
       monitorBase: 0n,
