@@ -18,7 +18,7 @@ import type { PrismClient } from '../providers/prism/client';
 import { prismLifecycle, prismWaiter } from '../contract/rules/prism';
 import { activitySignal, callProvider, invalidInputFailure, providerFailure } from './provider-failure';
 import { FailureTypes } from '../contract/failures';
-import { DurationHistory, expectedIntervalRequests, MIN_SAMPLES, planLearnedLooks } from './poll-plan';
+import { DurationHistory, expectedIntervalRequests, MIN_SAMPLES, planLearnedLooks, type WaitSample } from './poll-plan';
 
 export type { CvmObservation, CvmStateClass } from '../contract/rules/cvm';
 
@@ -127,7 +127,7 @@ async function look(deps: LifecycleActivityDependencies, provider: Provider, cvm
  * The learned looks (ms after the wait began) once `samples` are enough, else none (the interval schedule).
  * The budget counts the looks already made; by default it is what the interval schedule costs these samples.
  */
-function planLooks(samples: readonly number[], elapsedMs: number, looksMade: number, intervalMs: number, maxIntervalMs: number | undefined, requestBudget: number | undefined): number[] {
+function planLooks(samples: readonly WaitSample[], elapsedMs: number, looksMade: number, intervalMs: number, maxIntervalMs: number | undefined, requestBudget: number | undefined): number[] {
   if (samples.length < MIN_SAMPLES) return [];
   const budget = requestBudget ?? looksMade + expectedIntervalRequests(samples, elapsedMs, intervalMs, maxIntervalMs);
   return planLearnedLooks({ samples, elapsedMs, budget: budget - looksMade, intervalMs }).looks;
@@ -195,7 +195,8 @@ export function createLifecycleActivities(deps: LifecycleActivityDependencies) {
         const key = `${provider}/${target}/${l.kind}`;
         if (decision.kind === 'reached') {
           // seen pending before: it got there between the last two looks
-          if (lastPending !== undefined) waitHistory.record(key, (lastPending + Date.now()) / 2 - since);
+          const now = Date.now();
+          if (lastPending !== undefined) waitHistory.record(key, (lastPending + now) / 2 - since, now - lastPending);
           return o;
         }
         if (decision.kind === 'failed') throw ApplicationFailure.create({ message: decision.message, type: decision.type, nonRetryable: true, details: [o] });

@@ -22,9 +22,18 @@ export const MIN_GAP_MS = 50;
 const MIN_BANDWIDTH_MS = 80;
 const MAX_GRID = 240;
 
+/**
+ * One past wait: it ended `ms` after it began, known to within `resolutionMs` (the gap between the last look
+ * that saw it pending and the one that saw it ready). A bare number is an exact duration.
+ */
+export type WaitSample = number | { ms: number; resolutionMs: number };
+
+const msOf = (s: WaitSample) => (typeof s === 'number' ? s : s.ms);
+const resolutionOf = (s: WaitSample) => (typeof s === 'number' ? 0 : s.resolutionMs);
+
 export interface LearnedPlanInput {
-  /** Recent durations (ms from the anchor to ready) for this provider, target and machine key. */
-  samples: readonly number[];
+  /** Recent waits for this provider, target and machine key. */
+  samples: readonly WaitSample[];
   /** ms since the anchor now; the CVM was seen not ready at this time. */
   elapsedMs: number;
   /** Expected provider requests the remaining looks may cost (the first look of a wait is already spent). */
@@ -62,20 +71,26 @@ function normalCdf(z: number): number {
 
 /**
  * One Gaussian kernel per sample, as wide as the distance to its k-th nearest neighbour (k ≈ √n / 2): tight
- * where boots agree (one machine type), wide where they scatter, and never narrower than a look can resolve.
+ * where boots agree (one machine type), wide where they scatter; never narrower than a look can resolve nor
+ * than the sample's own uncertainty (a uniform over its resolution has sd resolution/√12).
  */
-function bandwidths(samples: readonly number[]): number[] {
-  const k = Math.max(1, Math.round(Math.sqrt(samples.length) / 2));
-  return samples.map((s) => {
-    const d = samples.map((o) => Math.abs(o - s)).sort((a, b) => a - b);
-    return Math.max(MIN_BANDWIDTH_MS, d[Math.min(k, d.length - 1)]!);
+function kernels(samples: readonly WaitSample[]): Array<{ at: number; width: number; weight: number }> {
+  const at = samples.map(msOf);
+  const k = Math.max(1, Math.round(Math.sqrt(at.length) / 2));
+  const out = at.map((s, i) => {
+    const d = at.map((o) => Math.abs(o - s)).sort((a, b) => a - b);
+    const own = resolutionOf(samples[i]!) / Math.sqrt(12);
+    // a sample seen between looks seconds apart says less than one seen between looks 50 ms apart
+    return { at: s, width: Math.max(MIN_BANDWIDTH_MS, own, d[Math.min(k, d.length - 1)]!), weight: 1 / Math.max(MIN_BANDWIDTH_MS, own) };
   });
+  const total = out.reduce((a, o) => a + o.weight, 0);
+  return out.map((o) => ({ ...o, weight: o.weight / total }));
 }
 
-function buildGrid(samples: readonly number[], elapsedMs: number): Grid | undefined {
-  const h = bandwidths(samples);
-  const cdfAt = (t: number) => samples.reduce((a, s, i) => a + normalCdf((t - s) / h[i]!), 0) / samples.length;
-  const end = Math.max(...samples.map((s, i) => s + 3 * h[i]!));
+function buildGrid(samples: readonly WaitSample[], elapsedMs: number): Grid | undefined {
+  const ks = kernels(samples);
+  const cdfAt = (t: number) => ks.reduce((a, k) => a + k.weight * normalCdf((t - k.at) / k.width), 0);
+  const end = Math.max(...ks.map((k) => k.at + 3 * k.width));
   if (end <= elapsedMs + MIN_GAP_MS) return undefined; // history says it should be ready already: nothing to learn from
   const step = Math.max(MIN_GAP_MS, (end - elapsedMs) / MAX_GRID);
   const points = [elapsedMs];
@@ -146,7 +161,7 @@ function solve(g: Grid, lambda: number, intervalMs: number): { path: number[]; d
  */
 export function planLearnedLooks(input: LearnedPlanInput): LookPlan {
   const none: LookPlan = { looks: [], expectedRequests: 0, expectedDelayMs: 0 };
-  const samples = input.samples.filter((s) => Number.isFinite(s) && s >= 0);
+  const samples = input.samples.filter((s) => Number.isFinite(msOf(s)) && msOf(s) >= 0);
   if (samples.length < MIN_SAMPLES) return none;
   const grid = buildGrid(samples, input.elapsedMs);
   if (!grid) return none;
@@ -171,8 +186,8 @@ export function planLearnedLooks(input: LearnedPlanInput): LookPlan {
  * Expected requests after a first look at `elapsedMs` of the interval schedule when readiness follows
  * `samples` (each sample counted as is): the default budget, so a learned plan never costs more than today's.
  */
-export function expectedIntervalRequests(samples: readonly number[], elapsedMs: number, intervalMs: number, maxIntervalMs?: number): number {
-  const later = samples.filter((s) => s > elapsedMs);
+export function expectedIntervalRequests(samples: readonly WaitSample[], elapsedMs: number, intervalMs: number, maxIntervalMs?: number): number {
+  const later = samples.map(msOf).filter((s) => s > elapsedMs);
   if (later.length === 0) return 1;
   let total = 0;
   for (const s of later) {
@@ -188,25 +203,25 @@ export function expectedIntervalRequests(samples: readonly number[], elapsedMs: 
   return total / later.length;
 }
 
-/** A bounded record of recent durations per key (oldest dropped first), for one worker process. */
+/** A bounded record of recent waits per key (oldest dropped first), for one worker process. */
 export class DurationHistory {
-  private readonly byKey = new Map<string, number[]>();
+  private readonly byKey = new Map<string, WaitSample[]>();
 
   constructor(
     private readonly perKey = 32,
     private readonly maxKeys = 256,
   ) {}
 
-  record(key: string, durationMs: number): void {
+  record(key: string, durationMs: number, resolutionMs = 0): void {
     const list = this.byKey.get(key) ?? [];
     this.byKey.delete(key); // re-inserted last: the map's order is least recently recorded first
-    list.push(Math.round(durationMs));
+    list.push({ ms: Math.round(durationMs), resolutionMs: Math.round(resolutionMs) });
     if (list.length > this.perKey) list.splice(0, list.length - this.perKey);
     this.byKey.set(key, list);
     while (this.byKey.size > this.maxKeys) this.byKey.delete(this.byKey.keys().next().value!);
   }
 
-  samples(key: string): readonly number[] {
+  samples(key: string): readonly WaitSample[] {
     return this.byKey.get(key) ?? [];
   }
 

@@ -107,6 +107,15 @@ test('looks are increasing, after now, and denser where readiness is likely', ()
   expect(plan.looks.filter((t) => t > 4_000 && t < 6_000)).toEqual([]);
 });
 
+test('precise samples outweigh coarse ones: looks gather at the precise cluster', () => {
+  // three waits seen between looks 3 s apart (around 4 s), five seen between looks 50 ms apart (5 s)
+  const coarse = [3_600, 4_200, 4_500].map((ms) => ({ ms, resolutionMs: 3_000 }));
+  const precise = [4_980, 5_000, 5_020, 5_010, 4_990].map((ms) => ({ ms, resolutionMs: 50 }));
+  const plan = planLearnedLooks({ samples: [...coarse, ...precise], elapsedMs: 0, budget: 2, intervalMs: 2_000 });
+  expect(plan.looks[0]!).toBeGreaterThan(4_700);
+  expect(plan.looks[0]!).toBeLessThan(5_300);
+});
+
 test('a CVM later than all of its history falls back to the interval schedule', () => {
   expect(planLearnedLooks({ samples: [3_000, 3_100, 2_900], elapsedMs: 10_000, budget: 3, intervalMs: 2_000 }).looks).toEqual([]);
 });
@@ -114,10 +123,10 @@ test('a CVM later than all of its history falls back to the interval schedule', 
 test('the history is bounded per key and in keys, oldest dropped first', () => {
   const h = new DurationHistory(3, 2);
   for (const d of [1, 2, 3, 4]) h.record('a', d);
-  expect(h.samples('a')).toEqual([2, 3, 4]);
+  expect(h.samples('a')).toEqual([2, 3, 4].map((ms) => ({ ms, resolutionMs: 0 })));
   h.record('b', 10);
   h.record('c', 20);
   expect(h.size).toBe(2);
   expect(h.samples('a')).toEqual([]);
-  expect(h.samples('c')).toEqual([20]);
+  expect(h.samples('c')).toEqual([{ ms: 20, resolutionMs: 0 }]);
 });
