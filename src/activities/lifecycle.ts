@@ -154,8 +154,9 @@ export function createLifecycleActivities(deps: LifecycleActivityDependencies) {
      * not lead to the target by itself (CUDO SUSPENDED, Prism Offline) fails at once, non-retryably, with the
      * state named. Transient provider errors are retried in place; the scheduleToClose timeout is the deadline.
      * The first look is at once; the next ones follow the interval schedule until this worker has seen a few
-     * waits of the same kind (provider, target, machine kind), then they are placed where those waits ended,
-     * within `requestBudget` expected requests (default: what the interval schedule would have cost them).
+     * waits of the same kind (provider, target, machine kind; else of any kind of that provider and target),
+     * then they are placed where those waits ended, within `requestBudget` expected requests (default: what the
+     * interval schedule would have cost them).
      */
     async awaitCvmState(input: z.input<typeof AwaitCvmStateInputSchema>): Promise<CvmObservation> {
       const p = AwaitCvmStateInputSchema.safeParse(input);
@@ -193,15 +194,22 @@ export function createLifecycleActivities(deps: LifecycleActivityDependencies) {
         ctx.heartbeat(details);
         const decision = decideWait(WAITERS[provider], target, o);
         const key = `${provider}/${target}/${l.kind}`;
+        const anyKind = `${provider}/${target}/*`;
         if (decision.kind === 'reached') {
           // seen pending before: it got there between the last two looks
           const now = Date.now();
-          if (lastPending !== undefined) waitHistory.record(key, (lastPending + now) / 2 - since, now - lastPending);
+          if (lastPending !== undefined) {
+            for (const k of [key, anyKind]) waitHistory.record(k, (lastPending + now) / 2 - since, now - lastPending);
+          }
           return o;
         }
         if (decision.kind === 'failed') throw ApplicationFailure.create({ message: decision.message, type: decision.type, nonRetryable: true, details: [o] });
         lastPending = Date.now();
-        planned ??= planLooks(waitHistory.samples(key), lastPending - since, looks, p.data.pollIntervalMs, maxPollIntervalMs, requestBudget);
+        if (!planned) {
+          // a kind seen too rarely yet borrows what every kind of this provider did
+          const samples = waitHistory.samples(key).length >= MIN_SAMPLES ? waitHistory.samples(key) : waitHistory.samples(anyKind);
+          planned = planLooks(samples, lastPending - since, looks, p.data.pollIntervalMs, maxPollIntervalMs, requestBudget);
+        }
         const next = planned.shift();
         if (next !== undefined) {
           await sleepUntil(since + next, details);
