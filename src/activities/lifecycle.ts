@@ -60,6 +60,16 @@ interface Look {
   observation: CvmObservation;
   /** Provider-specific: Phala instance type, vCPUs and node; Prism backend, platform and vCPUs; CUDO data center, machine type and vCPUs. */
   kind: string;
+  /**
+   * When the provider says the operation under way began (epoch ms, its clock): Phala's `progress.started_at`,
+   * Prism's `created_at` while it is still Creating or Starting. CUDO's createTime has whole seconds only.
+   */
+  startedAt?: number;
+}
+
+function instant(v: unknown): number | undefined {
+  const t = typeof v === 'string' ? Date.parse(v) : NaN;
+  return Number.isFinite(t) ? t : undefined;
 }
 
 const part = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '?');
@@ -89,6 +99,7 @@ async function look(deps: LifecycleActivityDependencies, provider: Provider, cvm
           facts: { ref: s.ref, appId: s.appId, vmUuid: s.vmUuid, inProgress: s.inProgress, composeHash: s.composeHash, appUrl: typeof r.app_url === 'string' ? r.app_url : null },
         },
         kind: `${part(r.instance_type ?? r.resource?.instance_type)}/${part(r.vcpu ?? r.resource?.vcpu)}/${part(s.nodeId)}`,
+        startedAt: s.inProgress ? instant((r.progress as { started_at?: unknown } | null | undefined)?.started_at) : undefined,
       };
     }
     if (provider === 'prism') {
@@ -98,6 +109,7 @@ async function look(deps: LifecycleActivityDependencies, provider: Provider, cvm
       return {
         observation: { provider, cvmId, class: l.class, status: l.status, settled: l.terminal, evidenceReady: l.evidenceReady, facts: { name: cvm.name ?? null, agentUrl: (cvm.agent_url as string | undefined) ?? null } },
         kind: `${part(cvm.provider)}/${part(cvm.cc_platform)}/${part(cvm.vcpus)}`,
+        startedAt: /^(creating|starting)$/i.test(l.status) ? instant(cvm.created_at) : undefined,
       };
     }
     if (!deps.cudo) throw missing(provider);
@@ -165,9 +177,10 @@ export function createLifecycleActivities(deps: LifecycleActivityDependencies) {
       const ctx = Context.current();
       // a later attempt keeps the first attempt's start, so what it learns is the whole wait
       const resumed = (ctx.info.heartbeatDetails as { since?: unknown } | undefined)?.since;
-      const since = typeof resumed === 'number' && resumed <= Date.now() ? resumed : Date.now();
+      let since = typeof resumed === 'number' && resumed <= Date.now() ? resumed : Date.now();
       let pollIntervalMs = p.data.pollIntervalMs;
       let looks = 0;
+      let anchored = false;
       let lastPending: number | undefined;
       let planned: number[] | undefined;
       /** Sleeps until `at` (epoch ms), heartbeating at least once per interval so the heartbeat timeout holds. */
@@ -190,6 +203,10 @@ export function createLifecycleActivities(deps: LifecycleActivityDependencies) {
           continue;
         }
         const o = l.observation;
+        // the wait's clock starts when the provider says the operation began, if it says so (a wait that
+        // starts late, e.g. after Phala's state stream gave up, still places its looks right)
+        if (!anchored && resumed === undefined && l.startedAt !== undefined && Math.abs(Date.now() - l.startedAt) < 86_400_000) since = l.startedAt;
+        anchored = true;
         const details = { status: o.status, class: o.class, since };
         ctx.heartbeat(details);
         const decision = decideWait(WAITERS[provider], target, o);
