@@ -19,6 +19,7 @@ import type { PrismClient } from '../providers/prism/client';
 import { prismLifecycle } from '../contract/rules/prism';
 import { activitySignal, callProvider, invalidInputFailure, providerFailure } from './provider-failure';
 import { FailureTypes } from '../contract/failures';
+import { DurationHistory, expectedIntervalRequests, MIN_SAMPLES, planLearnedLooks, type WaitSample } from './poll-plan';
 
 export type { CvmObservation, CvmStateClass } from '../contract/rules/cvm';
 
@@ -29,6 +30,11 @@ export const AwaitCvmStateInputSchema = z.object({
   pollIntervalMs: z.number().int().min(50).max(300_000),
   /** When set, the interval grows by half each poll up to this cap (capped backoff). */
   maxPollIntervalMs: z.number().int().min(50).max(600_000).optional(),
+  /**
+   * Expected provider requests for the whole wait once recent waits of this kind are known (looks are then
+   * placed where readiness is likely). Absent: what the interval schedule would cost for those waits.
+   */
+  requestBudget: z.number().min(1).max(10_000).optional(),
 });
 
 export interface LifecycleActivityDependencies {
@@ -39,15 +45,36 @@ export interface LifecycleActivityDependencies {
   /** The sandbox AMD root, trusted only when Prism is simulated by this worker's own sandbox. */
   sandboxAttestationRoot?: () => string | undefined;
   collateral?: Pick<CollateralOptions, 'cacheDir' | 'allowNetwork'>;
+  /** Recent wait durations per provider, target and machine kind (default: one per activity set, in process). */
+  waitHistory?: DurationHistory;
 }
 
 function missing(provider: string): ApplicationFailure {
   return ApplicationFailure.create({ message: `provider ${provider} is not configured on this worker`, type: FailureTypes.ProviderNotConfigured, nonRetryable: true });
 }
 
+/** One look at a CVM, and the kind of machine it is: boots of one kind take about as long. */
+interface Look {
+  observation: CvmObservation;
+  /** Provider-specific: Phala instance type, vCPUs and node; Prism backend, platform and vCPUs; CUDO data center, machine type and vCPUs. */
+  kind: string;
+  /**
+   * When the provider says the operation under way began (epoch ms, its clock): Phala's `progress.started_at`,
+   * Prism's `created_at` while it is still Creating or Starting. CUDO's createTime has whole seconds only.
+   */
+  startedAt?: number;
+}
+
+function instant(v: unknown): number | undefined {
+  const t = typeof v === 'string' ? Date.parse(v) : NaN;
+  return Number.isFinite(t) ? t : undefined;
+}
+
+const part = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '?');
+
 /** How one provider's CVM is looked at: its client's get call, read into the common observation shape. */
 interface Observer {
-  observe(deps: LifecycleActivityDependencies, cvmId: string, signal: AbortSignal): Promise<CvmObservation>;
+  look(deps: LifecycleActivityDependencies, cvmId: string, signal: AbortSignal): Promise<Look>;
   /** What a 404 says beyond `gone`, where the provider's rules describe it. */
   goneDetail?: () => string;
 }
@@ -55,65 +82,91 @@ interface Observer {
 /** Each provider's observer: the one place the lifecycle activities choose a provider's call. */
 const OBSERVERS: Record<Provider, Observer> = {
   phala: {
-    async observe(deps, cvmId, signal) {
+    async look(deps, cvmId, signal) {
       if (!deps.phala) throw missing('phala');
       const raw = await deps.phala.getCvm({ id: cvmId }, { signal });
       const s = summarizeCvm(raw);
-      const appUrl = (raw as { app_url?: unknown }).app_url;
+      const r = raw as Record<string, unknown> & { app_url?: unknown; resource?: Record<string, unknown> };
       return {
-        provider: 'phala',
-        cvmId,
-        class: s.phase,
-        status: s.status,
-        // at rest: nothing in progress, in an end state (a committed CVM shows `stopped` before it starts)
-        settled: !s.inProgress && s.phase !== 'transitional' && s.phase !== 'unknown',
-        evidenceReady: false,
-        ...(s.bootError ? { detail: s.bootError } : {}),
-        facts: { ref: s.ref, appId: s.appId, vmUuid: s.vmUuid, inProgress: s.inProgress, composeHash: s.composeHash, appUrl: typeof appUrl === 'string' ? appUrl : null },
+        observation: {
+          provider: 'phala',
+          cvmId,
+          class: s.phase,
+          status: s.status,
+          // at rest: nothing in progress, in an end state (a committed CVM shows `stopped` before it starts)
+          settled: !s.inProgress && s.phase !== 'transitional' && s.phase !== 'unknown',
+          evidenceReady: false,
+          ...(s.bootError ? { detail: s.bootError } : {}),
+          facts: { ref: s.ref, appId: s.appId, vmUuid: s.vmUuid, inProgress: s.inProgress, composeHash: s.composeHash, appUrl: typeof r.app_url === 'string' ? r.app_url : null },
+        },
+        kind: `${part(r.instance_type ?? r.resource?.instance_type)}/${part(r.vcpu ?? r.resource?.vcpu)}/${part(s.nodeId)}`,
+        startedAt: s.inProgress ? instant((r.progress as { started_at?: unknown } | null | undefined)?.started_at) : undefined,
       };
     },
   },
   prism: {
-    async observe(deps, cvmId, signal) {
+    async look(deps, cvmId, signal) {
       if (!deps.prism) throw missing('prism');
       const cvm = await deps.prism.getCvm({ id: cvmId }, { signal });
       const l = prismLifecycle(cvm);
-      return { provider: 'prism', cvmId, class: l.class, status: l.status, settled: l.terminal, evidenceReady: l.evidenceReady, facts: { name: cvm.name ?? null, agentUrl: (cvm.agent_url as string | undefined) ?? null } };
+      return {
+        observation: { provider: 'prism', cvmId, class: l.class, status: l.status, settled: l.terminal, evidenceReady: l.evidenceReady, facts: { name: cvm.name ?? null, agentUrl: (cvm.agent_url as string | undefined) ?? null } },
+        kind: `${part(cvm.provider)}/${part(cvm.cc_platform)}/${part(cvm.vcpus)}`,
+        startedAt: /^(creating|starting)$/i.test(l.status) ? instant(cvm.created_at) : undefined,
+      };
     },
   },
   cudo: {
-    async observe(deps, cvmId, signal) {
+    async look(deps, cvmId, signal) {
       if (!deps.cudo) throw missing('cudo');
       const vm = (await deps.cudo.getVm({ id: cvmId }, { signal })).VM;
       const c = classifyCudoVm(vm);
       const v = vm as Record<string, unknown>;
       return {
-        provider: 'cudo',
-        cvmId,
-        class: c.class,
-        status: c.state ?? c.shortState ?? 'UNKNOWN',
-        settled: c.settled,
-        evidenceReady: false,
-        detail: c.description,
-        facts: { publicIpAddress: (v.publicIpAddress as string) || (v.externalIpAddress as string) || null, internalIpAddress: (v.internalIpAddress as string) || null, dataCenterId: (v.datacenterId as string) || null },
+        observation: {
+          provider: 'cudo',
+          cvmId,
+          class: c.class,
+          status: c.state ?? c.shortState ?? 'UNKNOWN',
+          settled: c.settled,
+          evidenceReady: false,
+          detail: c.description,
+          facts: { publicIpAddress: (v.publicIpAddress as string) || (v.externalIpAddress as string) || null, internalIpAddress: (v.internalIpAddress as string) || null, dataCenterId: (v.datacenterId as string) || null },
+        },
+        kind: `${part(v.datacenterId)}/${part(v.machineType)}/${part(v.vcpus)}`,
       };
     },
     goneDetail: () => classifyCudoGone().description,
   },
 };
 
-async function observe(deps: LifecycleActivityDependencies, provider: Provider, cvmId: string, signal: AbortSignal): Promise<CvmObservation> {
+async function look(deps: LifecycleActivityDependencies, provider: Provider, cvmId: string, signal: AbortSignal): Promise<Look> {
   const observer = OBSERVERS[provider];
   try {
-    return await observer.observe(deps, cvmId, signal);
+    return await observer.look(deps, cvmId, signal);
   } catch (err) {
     if (!isProviderError(err) || err.kind !== 'not_found') throw err;
     const gone: CvmObservation = { provider, cvmId, class: 'gone', status: '404', settled: true, evidenceReady: false, facts: {} };
-    return observer.goneDetail ? { ...gone, detail: observer.goneDetail() } : gone;
+    return { observation: observer.goneDetail ? { ...gone, detail: observer.goneDetail() } : gone, kind: '?' };
   }
 }
 
+async function observe(deps: LifecycleActivityDependencies, provider: Provider, cvmId: string, signal: AbortSignal): Promise<CvmObservation> {
+  return (await look(deps, provider, cvmId, signal)).observation;
+}
+
+/**
+ * The learned looks (ms after the wait began) once `samples` are enough, else none (the interval schedule).
+ * The budget counts the looks already made; by default it is what the interval schedule costs these samples.
+ */
+function planLooks(samples: readonly WaitSample[], elapsedMs: number, looksMade: number, intervalMs: number, maxIntervalMs: number | undefined, requestBudget: number | undefined): number[] {
+  if (samples.length < MIN_SAMPLES) return [];
+  const budget = requestBudget ?? looksMade + expectedIntervalRequests(samples, elapsedMs, intervalMs, maxIntervalMs);
+  return planLearnedLooks({ samples, elapsedMs, budget: budget - looksMade, intervalMs }).looks;
+}
+
 export function createLifecycleActivities(deps: LifecycleActivityDependencies) {
+  const waitHistory = deps.waitHistory ?? new DurationHistory();
   return {
     /** One look at a CVM; a 404 is an observation (`gone`), not an error. */
     async observeCvm(input: { provider: Provider; cvmId: string }): Promise<CvmObservation> {
@@ -132,29 +185,74 @@ export function createLifecycleActivities(deps: LifecycleActivityDependencies) {
      * look (decideWait): a failed CVM, one gone while we wait for it to run, or one settled in a state that will
      * not lead to the target by itself (CUDO SUSPENDED, Prism Offline) fails at once, non-retryably, with the
      * state named. Transient provider errors are retried in place; the scheduleToClose timeout is the deadline.
+     * The first look is at once; the next ones follow the interval schedule until this worker has seen a few
+     * waits of the same kind (provider, target, machine kind; else of any kind of that provider and target),
+     * then they are placed where those waits ended, within `requestBudget` expected requests (default: what the
+     * interval schedule would have cost them).
      */
     async awaitCvmState(input: z.input<typeof AwaitCvmStateInputSchema>): Promise<CvmObservation> {
       const p = AwaitCvmStateInputSchema.safeParse(input);
       if (!p.success) throw invalidInputFailure('awaitCvmState', p.error);
-      const { provider, cvmId, target, maxPollIntervalMs } = p.data;
-      let pollIntervalMs = p.data.pollIntervalMs;
+      const { provider, cvmId, target, maxPollIntervalMs, requestBudget } = p.data;
       const ctx = Context.current();
+      // a later attempt keeps the first attempt's start, so what it learns is the whole wait
+      const resumed = (ctx.info.heartbeatDetails as { since?: unknown } | undefined)?.since;
+      let since = typeof resumed === 'number' && resumed <= Date.now() ? resumed : Date.now();
+      let pollIntervalMs = p.data.pollIntervalMs;
+      let looks = 0;
+      let anchored = false;
+      let lastPending: number | undefined;
+      let planned: number[] | undefined;
+      /** Sleeps until `at` (epoch ms), heartbeating at least once per interval so the heartbeat timeout holds. */
+      const sleepUntil = async (at: number, details: object) => {
+        for (let left = at - Date.now(); left > 0; left = at - Date.now()) {
+          await ctx.sleep(Math.min(left, p.data.pollIntervalMs));
+          if (at - Date.now() > 0) ctx.heartbeat(details);
+        }
+      };
       for (;;) {
-        let o: CvmObservation | undefined;
+        let l: Look;
         try {
-          o = await observe(deps, provider, cvmId, ctx.cancellationSignal);
+          looks++;
+          l = await look(deps, provider, cvmId, ctx.cancellationSignal);
         } catch (err) {
           if (!isProviderError(err)) throw err;
           if (!err.retryable) throw providerFailure(err);
-          ctx.heartbeat({ error: err.message });
+          ctx.heartbeat({ error: err.message, since });
           await ctx.sleep(Math.max(pollIntervalMs, err.retryAfterMs ?? 0));
           continue;
         }
-        ctx.heartbeat({ status: o.status, class: o.class });
+        const o = l.observation;
+        // the wait's clock starts when the provider says the operation began, if it says so (a wait that
+        // starts late, e.g. after Phala's state stream gave up, still places its looks right)
+        if (!anchored && resumed === undefined && l.startedAt !== undefined && Math.abs(Date.now() - l.startedAt) < 86_400_000) since = l.startedAt;
+        anchored = true;
+        const details = { status: o.status, class: o.class, since };
+        ctx.heartbeat(details);
         const decision = decideWait(PROVIDER_PROFILES[provider].waiter, target, o);
-        if (decision.kind === 'reached') return o;
+        const key = `${provider}/${target}/${l.kind}`;
+        const anyKind = `${provider}/${target}/*`;
+        if (decision.kind === 'reached') {
+          // seen pending before: it got there between the last two looks
+          const now = Date.now();
+          if (lastPending !== undefined) {
+            for (const k of [key, anyKind]) waitHistory.record(k, (lastPending + now) / 2 - since, now - lastPending);
+          }
+          return o;
+        }
         if (decision.kind === 'failed') throw ApplicationFailure.create({ message: decision.message, type: decision.type, nonRetryable: true, details: [o] });
-        await ctx.sleep(pollIntervalMs);
+        lastPending = Date.now();
+        if (!planned) {
+          // a kind seen too rarely yet borrows what every kind of this provider did
+          const samples = waitHistory.samples(key).length >= MIN_SAMPLES ? waitHistory.samples(key) : waitHistory.samples(anyKind);
+          planned = planLooks(samples, lastPending - since, looks, p.data.pollIntervalMs, maxPollIntervalMs, requestBudget);
+        }
+        const next = planned.shift();
+        if (next !== undefined) {
+          await sleepUntil(since + next, details);
+          continue;
+        }
+        await sleepUntil(Date.now() + pollIntervalMs, details);
         if (maxPollIntervalMs) pollIntervalMs = Math.min(maxPollIntervalMs, Math.round(pollIntervalMs * 1.5));
       }
     },

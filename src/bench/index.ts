@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { benchAttestation } from './attestation';
 import { benchCodecOverhead } from './codec';
+import { benchDetection, formatDetectionRows } from './detection';
 import { benchLifecycleHistory } from './history';
 
 async function main(): Promise<void> {
@@ -45,6 +46,15 @@ async function main(): Promise<void> {
       console.log(`${r.workflow.padEnd(24)} events ${String(r.events).padStart(4)} → ${String(r.eventsSlowBoot).padStart(4)} (ratio ${(r.eventsSlowBoot / r.events).toFixed(2)}), wall ${r.seconds.toFixed(1)} s → ${r.secondsSlowBoot.toFixed(1)} s (ratio ${(r.secondsSlowBoot / r.seconds).toFixed(1)})`);
     }
   }
+
+  await detectionSection(want);
+}
+
+/** Goal 4 of issue 16 (detection of Running): kept apart so it can move into the one table as it is. */
+async function detectionSection(want: (name: string) => boolean): Promise<void> {
+  if (!want('detection')) return;
+  console.log('\n## Detection of Running: p50 from the provider reporting Running to the step done, official tool vs cvmflow');
+  for (const line of formatDetectionRows(await benchDetection({ perRound: Number(process.env.CVMFLOW_BENCH_DETECTION_COUNT ?? '8') }))) console.log(line);
 }
 
 main().then(

@@ -154,7 +154,7 @@ export function createVm({ model, out }: CudoRouteContext, req: SandboxRequest):
     authorizedSshKeys: customSshKeys.join('\n'),
     createTime,
     expireTime,
-    phases: model.createPhases(fail),
+    phases: model.createPhases(fail, { id: vmId, machineType, vcpus }),
     phaseStart: now,
     createdAt: now,
     monitorBase: 0n,

@@ -34,6 +34,8 @@ export interface CudoSandboxOptions {
   /** grpc-gateway v2's default: emit "", 0, false, [] and null for unset fields (true). False = compact protojson. */
   emitUnpopulated?: boolean;
   timings?: Partial<CudoSandboxTimings>;
+  /** Timings of one VM's create, over `timings` (benchmarks: boot times per machine type). */
+  createTimingsFor?: (vm: { id: string; machineType: string; vcpus: number }) => Partial<CudoSandboxTimings> | undefined;
 }
 
 function ok(json: unknown): SandboxResponse {
@@ -47,7 +49,7 @@ export function createCudoSandbox(opts: CudoSandboxOptions = {}) {
   const timings: CudoSandboxTimings = { ...DEFAULT_CUDO_TIMINGS, ...opts.timings };
   let emitUnpopulated = opts.emitUnpopulated ?? true;
   const catalog: SimCatalog = defaultCatalog();
-  const model = new CudoModel(clock, timings, catalog, projectId);
+  const model = new CudoModel(clock, timings, catalog, projectId, opts.createTimingsFor);
 
   const server = new SandboxServer({
     name: 'cudo',

@@ -132,6 +132,8 @@ export class CudoModel {
     readonly timings: CudoSandboxTimings,
     readonly catalog: SimCatalog,
     readonly projectId: string,
+    /** Timings of one VM's create, over `timings`. */
+    private readonly createTimingsFor?: (vm: { id: string; machineType: string; vcpus: number }) => Partial<CudoSandboxTimings> | undefined,
   ) {
     this.hostMax = new Map(catalog.machineTypes.map((m) => [m, { maxVcpuFree: m.maxVcpuFree, maxMemoryGibFree: m.maxMemoryGibFree, maxGpuFree: m.maxGpuFree, maxStorageGibFree: m.maxStorageGibFree }]));
   }
@@ -153,8 +155,8 @@ export class CudoModel {
     this.transition(vm, [{ state: phase, ms }, { state: `${prior.state}:${prior.shortState}` }]);
   }
 
-  createPhases(fail: boolean): Array<Phase<VmPhase>> {
-    const t = this.timings;
+  createPhases(fail: boolean, vm: { id: string; machineType: string; vcpus: number }): Array<Phase<VmPhase>> {
+    const t = { ...this.timings, ...this.createTimingsFor?.(vm) };
     if (fail) return [{ state: 'PENDING:pend', ms: t.pendingMs }, { state: 'CLONING:clon', ms: t.cloningMs }, { state: 'FAILED:fail' }];
     return [
       { state: 'PENDING:pend', ms: t.pendingMs },

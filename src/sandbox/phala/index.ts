@@ -70,6 +70,8 @@ export interface PhalaSandboxOptions {
   /** A second user's key, to exercise 403 on someone else's CVM (default `sandbox-phala-other-key`). */
   otherApiKey?: string;
   durations?: Partial<PhalaSandboxDurations>;
+  /** Durations for one CVM's boots, over `durations` (benchmarks: boot times per instance type). */
+  durationsFor?: (cvm: { name: string; instanceType: string; vcpu: number }) => Partial<PhalaSandboxDurations> | undefined;
   nodes?: SandboxNode[];
   /** Simulated ms a provision stays committable (the backend keeps it in Redis; default 1 h). */
   provisionTtlMs?: number;
@@ -233,7 +235,9 @@ export function createPhalaSandbox(opts: PhalaSandboxOptions = {}): PhalaSandbox
   });
 
   /** A boot (`starting` or `restarting` first); fails when injected or when the env did not decrypt. */
-  const bootTimeline = (cvm: SandboxCvm, first: SandboxStatus, ms: number, op: PowerOp): Timeline => {
+  const bootTimeline = (cvm: SandboxCvm, first: SandboxStatus, defaultMs: number, op: PowerOp): Timeline => {
+    const own = opts.durationsFor?.({ name: cvm.name, instanceType: cvm.instanceType, vcpu: cvm.vcpu });
+    const ms = op === 'boot' ? (own?.bootMs ?? defaultMs) : defaultMs;
     const injected = takeBootFailure(cvm);
     const failure = injected ?? (cvm.envError ? `failed to decrypt env: ${cvm.envError}` : undefined);
     if (failure) return timeline(op, [{ state: first, ms: Math.round(ms / 2) }, { state: 'exited' }], failure);

@@ -45,6 +45,8 @@ export interface PrismSandboxOptions {
   /** More tokens and the domains each may use (a known token on another domain answers 403). */
   tokens?: Record<string, string[]>;
   timings?: PrismSandboxTimings;
+  /** Creating/Starting times of one CVM, over `timings` (benchmarks: boot times per backend and size). */
+  timingsFor?: (cvm: { name: string; provider: string; vcpus: number }) => Pick<PrismSandboxTimings, 'creatingMs' | 'startingMs'> | undefined;
   /** Reject a second live CVM with the same name (409). Off by default: Prism is not known to enforce unique names. */
   uniqueNames?: boolean;
   /** Where evidence comes from; default: the sandbox AMD issuer if present, else a labelled placeholder. */
@@ -71,6 +73,9 @@ interface CvmRecord extends CvmIdentity {
   deletedAt?: number;
   offlineAt?: number;
   bootFailure?: BootFailureStatus;
+  /** Its own Creating and Starting times (simulated ms). */
+  creatingMs: number;
+  startingMs: number;
   evidence?: Promise<SandboxEvidence>;
   tamperedAttestation?: Buffer;
   policyOverride?: Buffer;
@@ -157,8 +162,8 @@ export function createPrismSandbox(opts: PrismSandboxOptions = {}): PrismSandbox
 
   const phases = (rec: CvmRecord) =>
     [
-      { state: 'Creating' as const, ms: t.creatingMs },
-      { state: 'Starting' as const, ms: t.startingMs },
+      { state: 'Creating' as const, ms: rec.creatingMs },
+      { state: 'Starting' as const, ms: rec.startingMs },
       { state: rec.bootFailure ?? ('Online' as const) },
     ] as const;
 
@@ -175,7 +180,7 @@ export function createPrismSandbox(opts: PrismSandboxOptions = {}): PrismSandbox
   function reachedOnline(rec: CvmRecord): boolean {
     if (rec.bootFailure) return false;
     const until = Math.min(clock.now(), rec.deletedAt ?? Infinity);
-    return clock.elapsedSince(rec.createdAt) - clock.elapsedSince(until) >= t.creatingMs + t.startingMs;
+    return clock.elapsedSince(rec.createdAt) - clock.elapsedSince(until) >= rec.creatingMs + rec.startingMs;
   }
 
   function evidenceOf(rec: CvmRecord): Promise<SandboxEvidence> {
@@ -317,7 +322,8 @@ export function createPrismSandbox(opts: PrismSandboxOptions = {}): PrismSandbox
     if (opts.uniqueNames && [...records.values()].some((r) => r.domainId === req.params.domainID && r.name === name && statusAt(r) !== 'Inactive')) {
       return fail(409, 'entity already exists');
     }
-    const rec: CvmRecord = { id: randomUUID(), domainId: req.params.domainID!, name, provider, vcpus, ccPlatform, agentLogLevel: level, createdAt: clock.now(), seq: records.size };
+    const own = opts.timingsFor?.({ name, provider, vcpus });
+    const rec: CvmRecord = { id: randomUUID(), domainId: req.params.domainID!, name, provider, vcpus, ccPlatform, agentLogLevel: level, createdAt: clock.now(), seq: records.size, creatingMs: own?.creatingMs ?? t.creatingMs, startingMs: own?.startingMs ?? t.startingMs };
     const failure = failNext.shift();
     if (failure) rec.bootFailure = failure;
     const evidencePlatform = evidenceAsNext.shift();
