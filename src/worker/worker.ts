@@ -67,7 +67,7 @@ export async function createWorker(p: CreateWorkerParams): Promise<CvmflowWorker
     ...deploymentOptions(version),
     maxConcurrentActivityTaskExecutions: p.config.worker.maxConcurrentActivityTaskExecutions,
     maxConcurrentWorkflowTaskExecutions: p.config.worker.maxConcurrentWorkflowTaskExecutions,
-    ...(p.config.worker.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: p.config.worker.maxCachedWorkflows } : {}),
+    maxCachedWorkflows: p.config.worker.maxCachedWorkflows,
     shutdownGraceTime: p.config.worker.shutdownGraceTimeMs,
   });
   return { worker, version };
