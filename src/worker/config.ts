@@ -14,10 +14,11 @@ export const SECRET_VARIABLES = ['PHALA_API_KEY', 'PRISM_TOKEN', 'CUDO_API_KEY',
 
 /**
  * Workflows the worker keeps in its sticky cache. Each costs about 0.35 MiB (the SDK's own share; `npm run bench`
- * measures it), so 500 bound the cache near 175 MiB however many teardowns are pending; a workflow beyond it is
- * replayed from its (short) history when its next task comes. The SDK's default grows with the heap (about 2,300).
+ * measures it): with 250 the worker stayed under +200 MiB with 10,000 teardowns pending (500: +244 MiB), and a
+ * workflow beyond the cache is replayed from its history when its next task comes (a few ms for a parked
+ * teardown). The SDK's default grows with the heap (about 2,300 with a 4 GiB heap: 800 MiB and more).
  */
-export const DEFAULT_MAX_CACHED_WORKFLOWS = 500;
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 250;
 
 const positiveInt = (what: string) =>
   z
