@@ -7,7 +7,7 @@ const { join } = require('node:path');
 const root = join(__dirname, '..');
 const build = spawnSync(process.execPath, [join(__dirname, 'build.cjs'), '--if-stale'], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
-const { resolveTemporalCli } = require(join(root, 'lib', 'worker', 'toolchain', 'temporal-cli.js'));
+const { resolveTemporalCli } = require(join(root, 'lib', 'dev', 'toolchain', 'temporal-cli.js'));
 let cli;
 try {
   cli = resolveTemporalCli();

@@ -3,11 +3,10 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
-// The SDK's own decoding of a raw visibility entry (its `workflow.list` iterator hides the page token we need).
-import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import { z } from 'zod';
-import type { CvmflowWorkflowRecord } from '../contract/fleet';
-import { workflowRecord } from '../client/workflow-record';
+import type { AttestationResult, CvmflowWorkflowRecord } from '../contract/fleet';
+// The SDK's own decoding of a raw visibility entry, behind decodeExecution (its `workflow.list` iterator hides the page token we need).
+import { decodeExecution, workflowRecord } from '../client/workflow-record';
 import { invalidInputFailure } from './provider-failure';
 import { FailureTypes } from '../contract/failures';
 import { teardownAtQuery } from '../contract/teardown';
@@ -88,7 +87,7 @@ export function createFleetActivities(deps: FleetActivityDependencies) {
     },
 
     /** Each CVM's verdict in the newest completed `reattestCvms` run other than this one: `<provider>/<cvmId>` → result. */
-    async previousReattestation(input: z.input<typeof PreviousReattestationInputSchema>): Promise<Record<string, string>> {
+    async previousReattestation(input: z.input<typeof PreviousReattestationInputSchema>): Promise<Record<string, AttestationResult>> {
       const p = PreviousReattestationInputSchema.safeParse(input);
       if (!p.success) throw invalidInputFailure('previousReattestation', p.error);
       const client = temporalClient(deps, 'previousReattestation');
@@ -100,8 +99,8 @@ export function createFleetActivities(deps: FleetActivityDependencies) {
         if (++seen >= 20) break; // visibility lists newest first; a few suffice against ordering ties
       }
       if (!newest) return {};
-      const r = (await client.workflow.getHandle(newest.workflowId, newest.runId).result()) as { cvms?: Array<{ provider?: string; cvmId: string; result?: string; verified?: boolean }> } | undefined;
-      const out: Record<string, string> = {};
+      const r = (await client.workflow.getHandle(newest.workflowId, newest.runId).result()) as { cvms?: Array<{ provider?: string; cvmId: string; result?: AttestationResult; verified?: boolean }> } | undefined;
+      const out: Record<string, AttestationResult> = {};
       for (const c of r?.cvms ?? []) out[`${c.provider ?? 'prism'}/${c.cvmId}`] = c.result ?? (c.verified ? 'verified' : 'failed');
       return out;
     },
@@ -121,10 +120,8 @@ export function createFleetActivities(deps: FleetActivityDependencies) {
       const out: CvmflowWorkflowRecord[] = [];
       const latest = new Map<string, number>();
       for (const raw of res.executions) {
-        // A record needs ids, status, times and search attributes, never the memo: it is left encoded, so a memo this
-        // worker cannot decode (another codec key, another client's codec) does not stop the scan.
-        const bare = Object.assign(Object.create(Object.getPrototypeOf(raw) as object) as typeof raw, raw, { memo: null });
-        const r = workflowRecord(await executionInfoFromRaw(bare, client.options.loadedDataConverter, bare, client.options.namespace));
+        // The memo is never decoded: one this worker cannot decode (another codec key) does not stop the scan.
+        const r = workflowRecord(await decodeExecution(raw, client.options.loadedDataConverter, client.options.namespace, 'skip'));
         const seen = p.data.latestPerWorkflowId ? latest.get(r.workflowId) : undefined;
         if (seen === undefined) {
           latest.set(r.workflowId, out.length);

@@ -7,22 +7,20 @@ import { EnvVarRefSchema, ProviderSchema, type Provider } from '../contract/comm
 import { gatherCollateral, type CollateralOptions } from '../attestation/collateral';
 import { verifyEvidence } from '../attestation';
 import type { CudoClient } from '../providers/cudo/client';
-import { classifyCudoGone, classifyCudoVm, cudoWaiter } from '../contract/rules/cudo';
-import { decideWait, type CvmObservation, type WaiterTable } from '../contract/rules/cvm';
+import { classifyCudoGone, classifyCudoVm } from '../contract/rules/cudo';
+import { decideWait, type CvmObservation } from '../contract/rules/cvm';
+import { PROVIDER_PROFILES } from '../contract/rules/profiles';
 import { isProviderError } from '../providers/http/errors';
 import type { PhalaClient } from '../providers/phala/client';
 import { encryptEnvForApp } from '../providers/phala/encrypt-env';
 import { summarizeCvm } from '../providers/phala/states';
-import { HEX32_PATTERN, phalaWaiter } from '../contract/rules/phala';
+import { HEX32_PATTERN } from '../contract/rules/phala';
 import type { PrismClient } from '../providers/prism/client';
-import { prismLifecycle, prismWaiter } from '../contract/rules/prism';
+import { prismLifecycle } from '../contract/rules/prism';
 import { activitySignal, callProvider, invalidInputFailure, providerFailure } from './provider-failure';
 import { FailureTypes } from '../contract/failures';
 
 export type { CvmObservation, CvmStateClass } from '../contract/rules/cvm';
-
-/** Each provider's waiter table (src/contract/rules): which settled states may still lead to a target. */
-const WAITERS: Record<Provider, WaiterTable> = { phala: phalaWaiter, prism: prismWaiter, cudo: cudoWaiter };
 
 export const AwaitCvmStateInputSchema = z.object({
   provider: ProviderSchema,
@@ -47,16 +45,23 @@ function missing(provider: string): ApplicationFailure {
   return ApplicationFailure.create({ message: `provider ${provider} is not configured on this worker`, type: FailureTypes.ProviderNotConfigured, nonRetryable: true });
 }
 
-async function observe(deps: LifecycleActivityDependencies, provider: Provider, cvmId: string, signal: AbortSignal): Promise<CvmObservation> {
-  const gone = (status = '404'): CvmObservation => ({ provider, cvmId, class: 'gone', status, settled: true, evidenceReady: false, facts: {} });
-  try {
-    if (provider === 'phala') {
-      if (!deps.phala) throw missing(provider);
+/** How one provider's CVM is looked at: its client's get call, read into the common observation shape. */
+interface Observer {
+  observe(deps: LifecycleActivityDependencies, cvmId: string, signal: AbortSignal): Promise<CvmObservation>;
+  /** What a 404 says beyond `gone`, where the provider's rules describe it. */
+  goneDetail?: () => string;
+}
+
+/** Each provider's observer: the one place the lifecycle activities choose a provider's call. */
+const OBSERVERS: Record<Provider, Observer> = {
+  phala: {
+    async observe(deps, cvmId, signal) {
+      if (!deps.phala) throw missing('phala');
       const raw = await deps.phala.getCvm({ id: cvmId }, { signal });
       const s = summarizeCvm(raw);
       const appUrl = (raw as { app_url?: unknown }).app_url;
       return {
-        provider,
+        provider: 'phala',
         cvmId,
         class: s.phase,
         status: s.status,
@@ -66,30 +71,45 @@ async function observe(deps: LifecycleActivityDependencies, provider: Provider, 
         ...(s.bootError ? { detail: s.bootError } : {}),
         facts: { ref: s.ref, appId: s.appId, vmUuid: s.vmUuid, inProgress: s.inProgress, composeHash: s.composeHash, appUrl: typeof appUrl === 'string' ? appUrl : null },
       };
-    }
-    if (provider === 'prism') {
-      if (!deps.prism) throw missing(provider);
+    },
+  },
+  prism: {
+    async observe(deps, cvmId, signal) {
+      if (!deps.prism) throw missing('prism');
       const cvm = await deps.prism.getCvm({ id: cvmId }, { signal });
       const l = prismLifecycle(cvm);
-      return { provider, cvmId, class: l.class, status: l.status, settled: l.terminal, evidenceReady: l.evidenceReady, facts: { name: cvm.name ?? null, agentUrl: (cvm.agent_url as string | undefined) ?? null } };
-    }
-    if (!deps.cudo) throw missing(provider);
-    const vm = (await deps.cudo.getVm({ id: cvmId }, { signal })).VM;
-    const c = classifyCudoVm(vm);
-    const v = vm as Record<string, unknown>;
-    return {
-      provider,
-      cvmId,
-      class: c.class,
-      status: c.state ?? c.shortState ?? 'UNKNOWN',
-      settled: c.settled,
-      evidenceReady: false,
-      detail: c.description,
-      facts: { publicIpAddress: (v.publicIpAddress as string) || (v.externalIpAddress as string) || null, internalIpAddress: (v.internalIpAddress as string) || null, dataCenterId: (v.datacenterId as string) || null },
-    };
+      return { provider: 'prism', cvmId, class: l.class, status: l.status, settled: l.terminal, evidenceReady: l.evidenceReady, facts: { name: cvm.name ?? null, agentUrl: (cvm.agent_url as string | undefined) ?? null } };
+    },
+  },
+  cudo: {
+    async observe(deps, cvmId, signal) {
+      if (!deps.cudo) throw missing('cudo');
+      const vm = (await deps.cudo.getVm({ id: cvmId }, { signal })).VM;
+      const c = classifyCudoVm(vm);
+      const v = vm as Record<string, unknown>;
+      return {
+        provider: 'cudo',
+        cvmId,
+        class: c.class,
+        status: c.state ?? c.shortState ?? 'UNKNOWN',
+        settled: c.settled,
+        evidenceReady: false,
+        detail: c.description,
+        facts: { publicIpAddress: (v.publicIpAddress as string) || (v.externalIpAddress as string) || null, internalIpAddress: (v.internalIpAddress as string) || null, dataCenterId: (v.datacenterId as string) || null },
+      };
+    },
+    goneDetail: () => classifyCudoGone().description,
+  },
+};
+
+async function observe(deps: LifecycleActivityDependencies, provider: Provider, cvmId: string, signal: AbortSignal): Promise<CvmObservation> {
+  const observer = OBSERVERS[provider];
+  try {
+    return await observer.observe(deps, cvmId, signal);
   } catch (err) {
-    if (isProviderError(err) && err.kind === 'not_found') return provider === 'cudo' ? { ...gone(), detail: classifyCudoGone().description } : gone();
-    throw err;
+    if (!isProviderError(err) || err.kind !== 'not_found') throw err;
+    const gone: CvmObservation = { provider, cvmId, class: 'gone', status: '404', settled: true, evidenceReady: false, facts: {} };
+    return observer.goneDetail ? { ...gone, detail: observer.goneDetail() } : gone;
   }
 }
 
@@ -131,7 +151,7 @@ export function createLifecycleActivities(deps: LifecycleActivityDependencies) {
           continue;
         }
         ctx.heartbeat({ status: o.status, class: o.class });
-        const decision = decideWait(WAITERS[provider], target, o);
+        const decision = decideWait(PROVIDER_PROFILES[provider].waiter, target, o);
         if (decision.kind === 'reached') return o;
         if (decision.kind === 'failed') throw ApplicationFailure.create({ message: decision.message, type: decision.type, nonRetryable: true, details: [o] });
         await ctx.sleep(pollIntervalMs);

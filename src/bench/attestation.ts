@@ -6,7 +6,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type DstackVerifyInput, type Verdict, type VerifyInput, verifyDstackAttestation, verifyEvidence } from '../attestation';
 import { parseHclReport } from '../attestation/formats/azure-hcl';
-import { createSandboxAmdChain, issueSandboxSnpEvidence } from '../attestation/sandbox-issuer';
+import { createSandboxAmdChain, issueSandboxSnpEvidence } from '../sandbox/evidence/snp-issuer';
 import { parseSnpReport } from '../attestation/snp/report';
 import { certificatesFrom, parseCertificate } from '../attestation/x509';
 

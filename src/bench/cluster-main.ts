@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { ClusterConfigError, ClusterError, startCluster, type Cluster } from '../worker/cluster';
+import { ClusterConfigError, ClusterError, startCluster, type Cluster } from '../dev/cluster';
 import { DevServerError, freePort, startDevServer, type DevServer } from '../worker/dev-server';
-import { resolveTemporalCli, ToolchainError } from '../worker/toolchain/temporal-cli';
+import { resolveTemporalCli, ToolchainError } from '../dev/toolchain/temporal-cli';
 import { benchTrivialWorkflows, type TrivialWorkflowsResult } from './cluster';
 import { benchLifecycleThroughput } from './history';
 

@@ -8,7 +8,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { CodecKeyRing } from '../codec/key-ring';
 import { codecDataConverter, EncryptionCodec } from '../codec/payload-codec';
 import { freePort, startDevServer } from '../worker/dev-server';
-import { resolveTemporalCli } from '../worker/toolchain/temporal-cli';
+import { resolveTemporalCli } from '../dev/toolchain/temporal-cli';
 import { benchLifecycleThroughput } from './history';
 
 export interface CodecOverhead {

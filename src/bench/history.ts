@@ -13,7 +13,7 @@ import { PrismClient } from '../providers/prism/client';
 import { startSandboxes } from '../sandbox';
 import { freePort, startDevServer } from '../worker/dev-server';
 import { defaultWorkflowSource } from '../worker/worker';
-import { resolveTemporalCli } from '../worker/toolchain/temporal-cli';
+import { resolveTemporalCli } from '../dev/toolchain/temporal-cli';
 
 export interface HistoryRow {
   workflow: string;

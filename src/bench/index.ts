@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { freePort, startDevServer } from '../worker/dev-server';
-import { resolveTemporalCli } from '../worker/toolchain/temporal-cli';
+import { resolveTemporalCli } from '../dev/toolchain/temporal-cli';
 import { benchAttestation } from './attestation';
 import { benchTrivialWorkflows } from './cluster';
 import { benchCodecOverhead } from './codec';

@@ -28,9 +28,9 @@ import { CvmId, CvmName, CvmProvider, CvmStatus } from '../contract/search-attri
 import { statusQuery, type CvmWorkflowStatus } from '../contract/status';
 import { cancelTeardownSignal, CancelTeardownSchema, ExtendTeardownSchema, extendTeardownUpdate, TeardownCvmInputSchema, type TeardownCvmInput, type TeardownCvmResult } from '../contract/teardown';
 import { clientTracing, inSpan, type Tracing } from '../observability/tracing';
-import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
-import { workflowRecord } from './workflow-record';
+import { decodeExecution, workflowRecord } from './workflow-record';
 import { LIFECYCLE_TYPES, lifecycleWorkflowId, operateWorkflowId, scheduleWorkflowId, teardownWorkflowId, WORKFLOW_TYPES } from '../contract/workflow-ids';
+import type { WorkflowFn, WorkflowResult, WorkflowType } from '../contract/workflows';
 
 /** A bad input, found before anything reached Temporal. `issues` are "field: message" texts. */
 export class CvmflowInputError extends Error {
@@ -149,10 +149,11 @@ function summarize(w: Omit<WorkflowExecutionInfo, 'raw'>): CvmWorkflowSummary {
   return { ...workflowRecord(w), providerStatus: w.typedSearchAttributes.get(CvmStatus) ?? null, labels: labels && typeof labels === 'object' ? labels : {} };
 }
 
-interface StartSpec {
-  workflowType: string;
+/** One start, typed by the workflow function behind `workflowType`: a changed input fails to compile here. */
+interface StartSpec<T extends WorkflowType> {
+  workflowType: T;
   workflowId: string;
-  input: unknown;
+  args: Parameters<WorkflowFn<T>>;
   summary: string;
   searchAttributes: Array<{ key: typeof CvmProvider | typeof CvmName | typeof CvmId; value: string }>;
   /** Teardowns: a completed run (e.g. a cancelled one) does not block a new request. */
@@ -201,7 +202,7 @@ export class CvmflowClient {
     return this.start({
       workflowType: WORKFLOW_TYPES.provisionPhalaCvm,
       workflowId: lifecycleWorkflowId('phala', p.name),
-      input,
+      args: [input],
       summary: `Provision Phala CVM ${p.name} (KMS ${p.kms.type}${p.ttl ? `, ttl ${fmtMs(p.ttl)}` : ''})`,
       searchAttributes: [
         { key: CvmProvider, value: 'phala' },
@@ -215,7 +216,7 @@ export class CvmflowClient {
     return this.start({
       workflowType: WORKFLOW_TYPES.createAttestedPrismCvm,
       workflowId: lifecycleWorkflowId('prism', p.name),
-      input,
+      args: [input],
       summary: `Create attested Prism CVM ${p.name} (${p.backend}, ${p.vcpu} vCPU, ${p.ccPlatform}${p.ttl ? `, ttl ${fmtMs(p.ttl)}` : ''})`,
       searchAttributes: [
         { key: CvmProvider, value: 'prism' },
@@ -229,7 +230,7 @@ export class CvmflowClient {
     return this.start({
       workflowType: WORKFLOW_TYPES.createCudoVm,
       workflowId: lifecycleWorkflowId('cudo', p.vmId),
-      input,
+      args: [input],
       summary: `Create CUDO VM ${p.vmId} (${p.vcpus} vCPU, ${p.memoryGib} GiB, ${p.dataCenterId}${p.ttl ? `, ttl ${fmtMs(p.ttl)}` : ''})`,
       searchAttributes: [
         { key: CvmProvider, value: 'cudo' },
@@ -250,7 +251,7 @@ export class CvmflowClient {
     return this.start({
       workflowType: WORKFLOW_TYPES.teardownCvm,
       workflowId: teardownWorkflowId(p.provider, key),
-      input,
+      args: [input],
       summary: `Tear down ${p.provider} CVM ${key} ${p.teardownAt ? `at ${p.teardownAt}` : 'now'} (${p.reason})`,
       searchAttributes: [
         { key: CvmProvider, value: p.provider },
@@ -268,7 +269,7 @@ export class CvmflowClient {
     return this.start({
       workflowType: WORKFLOW_TYPES.operateCvm,
       workflowId: operateWorkflowId(p.provider, p.cvmId, p.action, requestId),
-      input: { ...input, requestId },
+      args: [{ ...input, requestId }],
       summary: `${p.action} ${p.provider} CVM ${p.cvmId} (by ${p.requestedBy}${p.reason ? `: ${p.reason}` : ''})`,
       searchAttributes: [
         { key: CvmProvider, value: p.provider },
@@ -279,39 +280,40 @@ export class CvmflowClient {
 
   /** Fleet workflows run on Schedules; these start one run by hand (id `manual/<type>/<time>` unless given). */
   async startReconcileFleet(input: ReconcileFleetInput = {}, opts?: StartOptions): Promise<Started<ReconcileFleetResult>> {
-    validateInput('reconcileFleet', ReconcileFleetInputSchema, input);
-    return this.start({ workflowType: 'reconcileFleet', workflowId: manualId('reconcileFleet'), input, summary: 'Reconcile the fleet (manual run)', searchAttributes: [] }, opts);
+    validateInput(WORKFLOW_TYPES.reconcileFleet, ReconcileFleetInputSchema, input);
+    return this.start({ workflowType: WORKFLOW_TYPES.reconcileFleet, workflowId: manualId(WORKFLOW_TYPES.reconcileFleet), args: [input], summary: 'Reconcile the fleet (manual run)', searchAttributes: [] }, opts);
   }
 
   async startCollectCvmStatistics(input: CollectCvmStatisticsInput = {}, opts?: StartOptions): Promise<Started<CollectCvmStatisticsResult>> {
-    validateInput('collectCvmStatistics', CollectCvmStatisticsInputSchema, input);
-    return this.start({ workflowType: 'collectCvmStatistics', workflowId: manualId('collectCvmStatistics'), input, summary: 'Collect CVM statistics (manual run)', searchAttributes: [] }, opts);
+    validateInput(WORKFLOW_TYPES.collectCvmStatistics, CollectCvmStatisticsInputSchema, input);
+    return this.start({ workflowType: WORKFLOW_TYPES.collectCvmStatistics, workflowId: manualId(WORKFLOW_TYPES.collectCvmStatistics), args: [input], summary: 'Collect CVM statistics (manual run)', searchAttributes: [] }, opts);
   }
 
   async startReattestCvms(input: ReattestCvmsInput = {}, opts?: StartOptions): Promise<Started<ReattestCvmsResult>> {
-    validateInput('reattestCvms', ReattestCvmsInputSchema, input);
-    return this.start({ workflowType: 'reattestCvms', workflowId: manualId('reattestCvms'), input, summary: 'Re-attest running Prism and Phala CVMs (manual run)', searchAttributes: [] }, opts);
+    validateInput(WORKFLOW_TYPES.reattestCvms, ReattestCvmsInputSchema, input);
+    return this.start({ workflowType: WORKFLOW_TYPES.reattestCvms, workflowId: manualId(WORKFLOW_TYPES.reattestCvms), args: [input], summary: 'Re-attest running Prism and Phala CVMs (manual run)', searchAttributes: [] }, opts);
   }
 
   /** One span around the look and the start: with tracing on, the lifecycle's trace starts here. */
-  private start<R>(spec: StartSpec, opts: StartOptions = {}): Promise<Started<R>> {
+  private start<T extends WorkflowType>(spec: StartSpec<T>, opts: StartOptions = {}): Promise<Started<WorkflowResult<T>>> {
     const workflowId = opts.workflowId ?? spec.workflowId;
-    return inSpan(`cvmflow start ${spec.workflowType}`, { temporalWorkflowId: workflowId }, () => this.startOrAttach<R>(spec, workflowId, opts));
+    return inSpan(`cvmflow start ${spec.workflowType}`, { temporalWorkflowId: workflowId }, () => this.startOrAttach(spec, workflowId, opts));
   }
 
-  private async startOrAttach<R>(spec: StartSpec, workflowId: string, opts: StartOptions): Promise<Started<R>> {
+  private async startOrAttach<T extends WorkflowType>(spec: StartSpec<T>, workflowId: string, opts: StartOptions): Promise<Started<WorkflowResult<T>>> {
     const existing = await this.describeOrUndefined(workflowId);
     let outcome: StartOutcome;
-    let handle: WorkflowHandle;
+    let handle: WorkflowHandle<WorkflowFn<T>>;
+    let runId = existing?.runId;
     if (existing?.status.name === 'COMPLETED' && !spec.rerunCompleted) {
       outcome = 'already-completed';
-      handle = this.temporal.workflow.getHandle(workflowId, existing.runId);
+      handle = this.temporal.workflow.getHandle<WorkflowFn<T>>(workflowId, existing.runId);
     } else {
       try {
-        handle = await this.temporal.workflow.start(spec.workflowType, {
+        const started = await this.temporal.workflow.start(spec.workflowType, {
           workflowId,
           taskQueue: opts.taskQueue ?? this.taskQueue,
-          args: [spec.input],
+          args: spec.args,
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: spec.rerunCompleted ? 'ALLOW_DUPLICATE' : 'ALLOW_DUPLICATE_FAILED_ONLY',
           staticSummary: opts.staticSummary ?? spec.summary,
@@ -319,15 +321,17 @@ export class CvmflowClient {
           ...(spec.searchAttributes.length ? { typedSearchAttributes: spec.searchAttributes } : {}),
         });
         outcome = existing?.status.name === 'RUNNING' ? 'attached' : 'started';
+        // The start's handle, typed by the workflow function (it follows the run chain from its first run).
+        handle = this.temporal.workflow.getHandle<WorkflowFn<T>>(workflowId, undefined, { firstExecutionRunId: started.firstExecutionRunId });
+        runId = started.firstExecutionRunId;
       } catch (err) {
         // Completed between our look and the start: the completed run stands.
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
         outcome = 'already-completed';
-        handle = this.temporal.workflow.getHandle(workflowId);
+        handle = this.temporal.workflow.getHandle<WorkflowFn<T>>(workflowId);
       }
     }
-    const runId = 'firstExecutionRunId' in handle ? (handle as { firstExecutionRunId: string }).firstExecutionRunId : existing?.runId;
-    return { workflowId, runId, outcome, handle, result: () => handle.result() as Promise<R> };
+    return { workflowId, runId, outcome, handle, result: () => handle.result() };
   }
 
   private async describeOrUndefined(workflowId: string) {
@@ -350,13 +354,18 @@ export class CvmflowClient {
     return this.getHandle(lifecycleWorkflowId(provider, nameOrVmId));
   }
 
-  teardownHandle(provider: Provider, key: string): WorkflowHandle {
-    return this.getHandle(teardownWorkflowId(provider, key));
+  teardownHandle(provider: Provider, key: string): WorkflowHandle<WorkflowFn<'teardownCvm'>> {
+    return this.temporal.workflow.getHandle<WorkflowFn<'teardownCvm'>>(teardownWorkflowId(provider, key));
   }
 
-  async result<R = unknown>(workflowId: string): Promise<R> {
-    return (await this.getHandle(workflowId).result()) as R;
+  /** The result of a run of `workflowType`, typed by its workflow function (a run of another type is refused). */
+  async result<T extends WorkflowType>(workflowType: T, workflowId: string): Promise<WorkflowResult<T>> {
+    const handle = this.temporal.workflow.getHandle<WorkflowFn<T>>(workflowId);
+    const { type } = await handle.describe();
+    if (type !== workflowType) throw new Error(`${workflowId} is a ${type} run, not ${workflowType}`);
+    return handle.result();
   }
+
 
   /** The `status` query: lifecycle step, provider status, history of steps (needs a worker polling). */
   async status(workflowId: string): Promise<CvmWorkflowStatus> {
@@ -380,14 +389,7 @@ export class CvmflowClient {
     do {
       const res = await this.temporal.workflowService.listWorkflowExecutions({ namespace, query: listQuery(filter), pageSize: Math.min(1000, limit), nextPageToken });
       for (const raw of res.executions) {
-        let info: WorkflowExecutionInfo;
-        try {
-          info = await executionInfoFromRaw(raw, loadedDataConverter, raw, namespace);
-        } catch {
-          const bare = Object.assign(Object.create(Object.getPrototypeOf(raw) as object) as typeof raw, raw, { memo: null });
-          info = await executionInfoFromRaw(bare, loadedDataConverter, bare, namespace);
-        }
-        out.push(summarize(info));
+        out.push(summarize(await decodeExecution(raw, loadedDataConverter, namespace, 'if-decodable')));
         if (out.length >= limit) return out;
       }
       nextPageToken = res.nextPageToken && res.nextPageToken.length > 0 ? res.nextPageToken : undefined;

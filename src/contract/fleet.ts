@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { VerdictResultSchema, type VerdictResult } from '../attestation/verdict';
 import { boundedDuration, PROVIDERS, ProviderSchema } from './common';
 import { strictObject } from './strict';
+import { PinnedPolicySchema } from './prism';
 
 export const FLEET_WORKFLOW_TYPES = ['reconcileFleet', 'collectCvmStatistics', 'reattestCvms'] as const;
 export type FleetWorkflowType = (typeof FLEET_WORKFLOW_TYPES)[number];
@@ -122,7 +123,7 @@ export const ReattestCvmsInputSchema = strictObject({
   providers: z.array(z.enum(['prism', 'phala'], { message: 'expected prism or phala (CUDO VMs carry no attestation)' })).min(1).default(['prism', 'phala']),
   providerCallTimeout: boundedDuration(1_000, 600_000, '1s and 10m').prefault('90s'),
   /** Prism: verify against this policy (Cocos/go-sev-guest JSON) instead of the one Prism serves per CVM. */
-  policy: z.record(z.string(), z.unknown()).optional(),
+  policy: PinnedPolicySchema.optional(),
   /**
    * Tear down a CVM cvmflow created (its provider id recorded by the lifecycle) whose attestation now `failed`,
    * once a second, independent fetch and verification `confirmAfter` later says `failed` again. Never on

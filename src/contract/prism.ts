@@ -3,8 +3,17 @@ import { z } from 'zod';
 import { boundedDuration, LifecycleCommonSchema } from './common';
 import { PRISM_CVM_NAME_PATTERN } from './rules/prism';
 import { strictObject } from './strict';
+import { unknownPolicyKeys } from '../attestation/policy/fields';
 
 export const PRISM_BACKENDS = ['azure', 'gcp', 'external', 'ultraviolet'] as const;
+
+/**
+ * An attestation policy someone pins (Cocos/go-sev-guest or go-tdx-guest JSON). Every key must be one of the policy's
+ * fields: a misspelt one would be skipped by the verifier and its check never made, so it is refused by name.
+ */
+export const PinnedPolicySchema = z.record(z.string(), z.unknown()).superRefine((policy, ctx) => {
+  for (const u of unknownPolicyKeys(policy)) ctx.addIssue({ code: 'custom', message: u.message, path: u.path });
+});
 
 export const CreateAttestedPrismCvmInputSchema = strictObject({
   /** Prism create returns no id, so the name identifies the CVM (and the workflow). */
@@ -17,7 +26,7 @@ export const CreateAttestedPrismCvmInputSchema = strictObject({
    * The attestation policy to verify against, in the Cocos/go-sev-guest JSON form. Default: the policy Prism
    * serves for the CVM; pin your own to not trust the provider's word for what is genuine.
    */
-  policy: z.record(z.string(), z.unknown()).optional(),
+  policy: PinnedPolicySchema.optional(),
   /** How long the CVM may take to be Online with evidence. */
   onlineDeadline: boundedDuration(1_000, 86_400_000, '1s and 1d').prefault('30m'),
   pollInterval: boundedDuration(100, 60_000, '100ms and 60s').prefault('10s'),

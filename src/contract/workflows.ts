@@ -2,6 +2,7 @@
 // contract (start them by name from any SDK or the `temporal` CLI); the references are type-only, so the client
 // starts a workflow with the real signature and a changed input or result fails to compile there.
 import type * as workflows from '../workflows';
+import type { WorkflowResultType } from '@temporalio/common';
 import type { Provider } from './common';
 
 /** Every workflow cvmflow's worker serves, by type name. */
@@ -21,7 +22,7 @@ export const WORKFLOW_TYPES = {
 export type WorkflowType = keyof typeof WORKFLOW_TYPES;
 /** The workflow function of a type, e.g. `WorkflowFn<'createCudoVm'>` for `client.workflow.start<...>`. */
 export type WorkflowFn<T extends WorkflowType> = CvmflowWorkflows[T];
-export type WorkflowResult<T extends WorkflowType> = Awaited<ReturnType<WorkflowFn<T>>>;
+export type WorkflowResult<T extends WorkflowType> = WorkflowResultType<WorkflowFn<T>>;
 
 /** The workflow types that create a CVM, by provider: a run of one of them is cvmflow's record of the CVM. */
 export const LIFECYCLE_TYPES = { phala: 'provisionPhalaCvm', prism: 'createAttestedPrismCvm', cudo: 'createCudoVm' } as const satisfies Record<Provider, WorkflowType>;

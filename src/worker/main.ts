@@ -11,9 +11,9 @@ import { DevServerError, startDevServer, type DevServer } from './dev-server';
 import { createLogger } from './logging';
 import { createProviderClients, type ProviderClients } from './providers';
 import { installRuntime } from './runtime';
-import { PROJECT_ROOT } from './toolchain/paths';
+import { PROJECT_ROOT } from '../common/paths';
 import { createSecretResolver } from './secrets';
-import { resolveTemporalCli, ToolchainError } from './toolchain/temporal-cli';
+import { resolveTemporalCli, ToolchainError } from '../dev/toolchain/temporal-cli';
 import { createWorker } from './worker';
 import { promoteOnStart, versionString } from './versioning';
 

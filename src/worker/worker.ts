@@ -6,7 +6,7 @@ import { codecDataConverter } from '../codec/payload-codec';
 import { observabilityWorkerOptions, WORKFLOW_INTERCEPTOR_MODULES } from '../observability/worker';
 import type { Tracing } from '../observability/tracing';
 import type { CvmflowConfig } from './config';
-import { PROJECT_ROOT } from './toolchain/paths';
+import { PROJECT_ROOT } from '../common/paths';
 import { buildIdOfBundle, buildIdOfBundleFile, deploymentOptions, type WorkerVersion } from './versioning';
 
 export const PRODUCTION_BUNDLE = join(PROJECT_ROOT, 'lib', 'workflow-bundle.js');

@@ -6,6 +6,7 @@ import { CollectCvmStatisticsInputSchema, type CollectCvmStatisticsInput, type C
 import { FleetProgress, inventory, notConfigured, type InventoryItem } from './support/fleet';
 import { describeFailure, parseWorkflowInput } from './support/input';
 import { providerActivities, type LifecycleActivities } from './support/options';
+import { providerPort, type ProviderPort } from './support/provider-port';
 
 export async function collectCvmStatistics(raw: CollectCvmStatisticsInput = {}): Promise<CollectCvmStatisticsResult> {
   const input = parseWorkflowInput('collectCvmStatistics', CollectCvmStatisticsInputSchema, raw);
@@ -14,8 +15,9 @@ export async function collectCvmStatistics(raw: CollectCvmStatisticsInput = {}):
   const result: CollectCvmStatisticsResult = { collectedAt: new Date().toISOString(), providers: {}, cvms: [] };
 
   for (const provider of input.providers) {
-    if (provider === 'phala') {
-      result.providers[provider] = { running: 0, skipped: 'Phala Cloud has no statistics endpoint' };
+    const { statistics, profile } = providerPort(provider);
+    if (!statistics) {
+      result.providers[provider] = { running: 0, skipped: profile.noStatistics };
       continue;
     }
     progress.step(`list-${provider}`);
@@ -30,7 +32,7 @@ export async function collectCvmStatistics(raw: CollectCvmStatisticsInput = {}):
     }
     result.providers[provider] = { running: items.length, skipped: null };
     progress.step(`collect-${provider}`, `${items.length} running`);
-    for (const item of items) result.cvms.push(await collectOne(acts, provider, item, input.days));
+    for (const item of items) result.cvms.push(await collectOne(acts, provider, statistics, item, input.days));
   }
 
   progress.step('done', `${result.cvms.length} CVMs`);
@@ -38,24 +40,10 @@ export async function collectCvmStatistics(raw: CollectCvmStatisticsInput = {}):
   return result;
 }
 
-async function collectOne(acts: LifecycleActivities, provider: Provider, item: InventoryItem, days: number): Promise<CvmStatistics> {
+async function collectOne(acts: LifecycleActivities, provider: Provider, statistics: NonNullable<ProviderPort['statistics']>, item: InventoryItem, days: number): Promise<CvmStatistics> {
   const base: CvmStatistics = { provider, cvmId: item.cvmId, name: item.name, samples: 0, onlineSamples: null, offlineSamples: null, cpuAvg: null, cpuMax: null, latestAt: null, error: null };
   try {
-    if (provider === 'prism') {
-      const s = await acts.prismGetCvmStatistics({ id: item.cvmId, days });
-      return { ...base, samples: s.cvm_stats.length, onlineSamples: s.onlineSamples, offlineSamples: s.offlineSamples, latestAt: s.latest?.timestamp ?? null };
-    }
-    const m = await acts.cudoMonitorVm({ id: item.cvmId });
-    const items = m.items as Array<{ cpu?: number | null; timestamp?: string | null }>;
-    const cpu = items.map((i) => i.cpu).filter((c): c is number => typeof c === 'number');
-    const latest = items.map((i) => i.timestamp).filter((t): t is string => typeof t === 'string').sort((a, b) => Number(a) - Number(b)).pop();
-    return {
-      ...base,
-      samples: items.length,
-      cpuAvg: cpu.length ? Math.round((cpu.reduce((a, b) => a + b, 0) / cpu.length) * 100) / 100 : null,
-      cpuMax: cpu.length ? Math.max(...cpu) : null,
-      latestAt: latest ? (/^\d+$/.test(latest) ? new Date(Number(latest) * (latest.length <= 10 ? 1000 : 1)).toISOString() : latest) : null,
-    };
+    return { ...base, ...(await statistics.collect(acts, item.cvmId, days)) };
   } catch (err) {
     return { ...base, error: describeFailure(err).message };
   }

@@ -5,9 +5,8 @@ import { OperateCvmInputSchema, type OperateCvmInput, type OperateCvmParams, typ
 import { describeFailure, parseWorkflowInput } from './support/input';
 import { heartbeatFor, providerActivities, waitingActivities, type LifecycleActivities } from './support/options';
 import { Progress } from './support/progress';
+import { providerPort, type Requested } from './support/provider-port';
 import { FailureTypes } from '../contract/failures';
-
-type Target = 'running' | 'stopped';
 
 export async function operateCvm(raw: OperateCvmInput): Promise<OperateCvmResult> {
   const input = parseWorkflowInput('operateCvm', OperateCvmInputSchema, raw);
@@ -49,47 +48,10 @@ function failed(input: OperateCvmParams, err: unknown, progress: Progress): Erro
   return ApplicationFailure.create({ message: `${input.action} of ${input.provider} CVM ${input.cvmId} failed: ${f.message}`, type: f.type ?? FailureTypes.LifecycleFailed, nonRetryable: true, details: f.details, cause: err as Error });
 }
 
-/** Sends the action and says which CVM to wait on for which state. */
-async function request(acts: LifecycleActivities, input: OperateCvmParams): Promise<{ target: Target; waitOn: string }> {
-  const id = input.cvmId;
-  if (input.provider === 'phala') {
-    switch (input.action) {
-      case 'start':
-        await acts.phalaStartCvm({ id });
-        return { target: 'running', waitOn: id };
-      case 'stop':
-        await acts.phalaStopCvm({ id });
-        return { target: 'stopped', waitOn: id };
-      case 'shutdown':
-        await acts.phalaShutdownCvm({ id });
-        return { target: 'stopped', waitOn: id };
-      case 'restart':
-        await acts.phalaRestartCvm({ id, force: input.force });
-        return { target: 'running', waitOn: id };
-      case 'replicate': {
-        const replica = await acts.phalaReplicateCvm({ id, ...(input.nodeId !== undefined ? { node_id: input.nodeId } : {}) });
-        return { target: 'running', waitOn: replica.ref };
-      }
-    }
-  }
-  if (input.provider === 'cudo') {
-    switch (input.action) {
-      case 'start':
-        await acts.cudoStartVm({ id });
-        return { target: 'running', waitOn: id };
-      case 'stop':
-        await acts.cudoStopVm({ id });
-        return { target: 'stopped', waitOn: id };
-      case 'reboot':
-        await acts.cudoRebootVm({ id });
-        return { target: 'running', waitOn: id };
-      case 'resize': {
-        const before = await acts.observeCvm({ provider: 'cudo', cvmId: id });
-        await acts.cudoResizeVm({ id, vcpus: input.vcpus!, memoryGib: input.memoryGib! });
-        return { target: before.class === 'stopped' ? 'stopped' : 'running', waitOn: id };
-      }
-    }
-  }
+/** Sends the action through the provider's port and says which CVM to wait on for which state. */
+async function request(acts: LifecycleActivities, input: OperateCvmParams): Promise<Requested> {
+  const act = providerPort(input.provider).actions[input.action];
   // The input schema admits only supported provider/action pairs; this guards a future gap.
-  throw ApplicationFailure.create({ message: `unsupported ${input.provider} action ${input.action}`, type: FailureTypes.InvalidWorkflowInput, nonRetryable: true });
+  if (!act) throw ApplicationFailure.create({ message: `unsupported ${input.provider} action ${input.action}`, type: FailureTypes.InvalidWorkflowInput, nonRetryable: true });
+  return act(acts, input);
 }

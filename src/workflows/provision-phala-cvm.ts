@@ -27,6 +27,8 @@ const KMS = { phala: 'PHALA', ethereum: 'ETHEREUM', base: 'BASE' } as const;
 
 /** Patch id: attestation before the CVM is reported ready (added after release 0.1.0). */
 export const PATCH_ATTEST_BEFORE_READY = 'phala-attest-before-ready';
+/** Patch id: the app-compose asks dstack to publish tcb_info when the CVM is to be attested (after release 0.2.0). */
+export const PATCH_PUBLIC_TCBINFO = 'phala-public-tcbinfo';
 
 export async function provisionPhalaCvm(raw: ProvisionPhalaCvmInput): Promise<ProvisionPhalaCvmResult> {
   const input = parseWorkflowInput('provisionPhalaCvm', ProvisionPhalaCvmInputSchema, raw);
@@ -40,6 +42,9 @@ export async function provisionPhalaCvm(raw: ProvisionPhalaCvmInput): Promise<Pr
     await ensureNameFree(acts, input.name);
 
     progress.step('provision');
+    // dstack serves tcb_info (the event log the RTMRs replay from, the app-compose) only when the app-compose says
+    // public_tcbinfo: true; without it every attestation is undetermined. Asked for when the CVM is to be attested.
+    const publishTcbInfo = input.attestation.verify && patched(PATCH_PUBLIC_TCBINFO);
     const provision = await acts.phalaProvisionCvm.executeWithOptions(summarized(input.providerCallTimeout, `provision ${input.name} (${input.kms.type} KMS)`), [{
       name: input.name,
       compose_file: {
@@ -49,6 +54,7 @@ export async function provisionPhalaCvm(raw: ProvisionPhalaCvmInput): Promise<Pr
         public_logs: input.publicLogs,
         public_sysinfo: input.publicSysinfo,
         gateway_enabled: input.gatewayEnabled,
+        ...(publishTcbInfo ? { public_tcbinfo: true } : {}),
       },
       ...(input.vcpu ? { vcpu: input.vcpu } : {}),
       ...(input.memoryMb ? { memory: input.memoryMb } : {}),

@@ -9,13 +9,13 @@
 import { log, patched, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { ReattestCvmsInputSchema, type AttestationResult, type ReattestCvmsInput, type ReattestCvmsParams, type ReattestCvmsResult, type ReattestedCvm } from '../contract/fleet';
 import { CvmAttestation } from '../contract/search-attributes';
-import { lifecycleWorkflowId } from '../contract/workflow-ids';
-import { attempt, verifyPhala, type Outcome } from './support/attestation';
+import type { Outcome } from './support/attestation';
 import { ActionBudget } from './support/blast-radius';
-import { FleetProgress, inventory, loadRecords, notConfigured, type InventoryItem, type Records } from './support/fleet';
+import { FleetProgress, inventory, isManaged, lifecycleOf, loadRecords, notConfigured, type InventoryItem, type Records } from './support/fleet';
 import { startFleetTeardown } from './support/fleet-teardown';
 import { describeFailure, parseWorkflowInput } from './support/input';
 import { providerActivities, type LifecycleActivities } from './support/options';
+import { providerPort } from './support/provider-port';
 
 /** Patch id: three verdicts, confirmation, blast radius and Phala (added after release 0.1.0). */
 export const PATCH_REATTEST_THREE_VERDICTS = 'reattest-three-verdicts';
@@ -46,19 +46,21 @@ export async function reattestCvms(raw: ReattestCvmsInput = {}): Promise<Reattes
   const subjects: Subject[] = [];
   for (const provider of input.providers) {
     progress.step(`list-${provider}`);
+    const { evidence } = providerPort(provider);
     let items: InventoryItem[];
     try {
-      items = (await inventory(acts, provider)).filter((i) => i.class === 'running' && (provider !== 'prism' || i.evidenceReady));
+      items = (await inventory(acts, provider)).filter((i) => i.class === 'running' && evidence.ready(i));
     } catch (err) {
       const why = notConfigured(err);
       if (!why) throw err;
       result.providers![provider] = { listed: 0, skipped: why };
-      if (provider === 'prism') result.skipped = why;
       continue;
     }
     result.providers![provider] = { listed: items.length, skipped: null };
     for (const item of items) subjects.push(await subjectOf(acts, input, records, provider, item, previous[`${provider}/${item.cvmId}`]));
   }
+  // Results of release 0.1.0 (Prism only) said here why Prism was skipped; `providers` says it for each provider.
+  result.skipped = result.providers!.prism?.skipped ?? null;
 
   for (const s of subjects) {
     progress.step(`verify-${s.provider}-${s.item.key}`);
@@ -109,29 +111,12 @@ export async function reattestCvms(raw: ReattestCvmsInput = {}): Promise<Reattes
 }
 
 /** One CVM: whether cvmflow created it (by recorded provider id), how to verify it, and its report line. */
-async function subjectOf(acts: LifecycleActivities, input: ReattestCvmsParams, records: Records, provider: AttestedProvider, item: InventoryItem, previousResult: string | undefined): Promise<Subject> {
-  const lifecycle = records.lifecycles.get(`${provider}/${item.key}`);
-  const managed = lifecycle?.status === 'COMPLETED' && lifecycle.cvmId === item.cvmId;
-  const previous = (previousResult as AttestationResult | undefined) ?? (managed ? 'verified' : null);
+async function subjectOf(acts: LifecycleActivities, input: ReattestCvmsParams, records: Records, provider: AttestedProvider, item: InventoryItem, previousResult: AttestationResult | undefined): Promise<Subject> {
+  const lifecycle = lifecycleOf(records, item);
+  const managed = lifecycle?.status === 'COMPLETED' && isManaged(records, item);
+  const previous = previousResult ?? (managed ? 'verified' : null);
   const entry: ReattestedCvm = { provider, cvmId: item.cvmId, name: item.key, managed, previous, previouslyVerified: previous === null ? null : previous === 'verified', verified: false, changed: false, failures: [], teardownWorkflowId: null, confirmed: null, action: 'none' };
-  let check: () => Promise<Outcome>;
-  if (provider === 'prism') {
-    check = () =>
-      attempt(async () => {
-        const { cvm } = await acts.prismGetCvm({ id: item.cvmId });
-        const policy = input.policy ? { policyJson: JSON.stringify(input.policy) } : { policyBase64: (await acts.prismGetAttestationPolicy({ id: item.cvmId })).attestation_policy };
-        return acts.verifyCvmAttestation({ evidenceBase64: String(cvm.attestation ?? ''), ...policy, at: new Date().toISOString() });
-      });
-  } else if (!managed || !lifecycle) {
-    // What a Phala CVM must run is what its lifecycle deployed; without that record there is nothing to compare.
-    check = async () => ({ result: 'undetermined', reasons: [`no cvmflow lifecycle recorded this CVM (${lifecycle ? `${lifecycleWorkflowId(provider, item.key)} recorded ${lifecycle.cvmId ?? 'no id'}` : 'no record'}), so what it should run is unknown`] });
-  } else {
-    const id = await acts.lifecycleIdentity({ workflowId: lifecycle.workflowId, runId: lifecycle.runId });
-    check =
-      id.appId && id.composeHash
-        ? () => verifyPhala(acts, { appId: id.appId!, vmUuid: id.vmUuid, composeHash: id.composeHash!, ...(id.keyProvider ? { keyProvider: id.keyProvider } : {}) })
-        : async () => ({ result: 'undetermined', reasons: [`the lifecycle ${lifecycle.workflowId} recorded no app id or compose hash`] });
-  }
+  const check = await providerPort(provider).evidence.checker(acts, { item, policy: input.policy, managed, lifecycle });
   return { provider, item, managed, check, entry };
 }
 

@@ -11,10 +11,11 @@ import type { Provider } from '../contract/common';
 import { ReconcileFleetInputSchema, type ReconcileContinuation, type ReconcileFleetInput, type ReconcileFleetParams, type ReconcileFleetResult } from '../contract/fleet';
 import { lifecycleWorkflowId, teardownWorkflowId } from '../contract/workflow-ids';
 import { ActionBudget } from './support/blast-radius';
-import { FleetProgress, inventory, loadRecords, notConfigured, type InventoryItem, type Records } from './support/fleet';
+import { FleetProgress, inventory, isManaged, lifecycleOf, loadRecords, notConfigured, type InventoryItem, type Records } from './support/fleet';
 import { startFleetTeardown } from './support/fleet-teardown';
 import { parseWorkflowInput } from './support/input';
 import { providerActivities } from './support/options';
+import { ofProvider } from './support/provider-port';
 
 export async function reconcileFleet(raw: ReconcileFleetInput = {}): Promise<ReconcileFleetResult> {
   const input = parseWorkflowInput('reconcileFleet', ReconcileFleetInputSchema, raw);
@@ -45,10 +46,10 @@ export async function reconcileFleet(raw: ReconcileFleetInput = {}): Promise<Rec
     }
     result.providers[provider] = { listed: items.length, skipped: null };
     if (byIdentity) listed.push([provider, items]);
-    else await sweep.provider(provider, items, new ActionBudget('reconcileFleet', input.blastRadius, items.filter((i) => sweep.owns(provider, i)).length));
+    else await sweep.provider(provider, items, new ActionBudget('reconcileFleet', input.blastRadius, items.filter((i) => sweep.owns(i)).length));
   }
   if (byIdentity) {
-    const fleetSize = carried?.fleetSize ?? listed.reduce((n, [p, items]) => n + items.filter((i) => sweep.owns(p, i)).length, 0);
+    const fleetSize = carried?.fleetSize ?? listed.reduce((n, [, items]) => n + items.filter((i) => sweep.owns(i)).length, 0);
     const budget = new ActionBudget('reconcileFleet', input.blastRadius, fleetSize, carried ? { taken: carried.acted, refused: carried.refused } : undefined);
     for (const [provider, items] of listed) await sweep.provider(provider, items, budget, carried?.after);
     progress.step('done', summary(result));
@@ -79,18 +80,16 @@ class Sweep {
   ) {}
 
   /** cvmflow's own: its lifecycle recorded this provider id (or, on old runs, this name), or CUDO's mark is on it. */
-  owns(provider: Provider, item: InventoryItem): boolean {
-    return this.recorded(provider, item) || item.marked;
+  owns(item: InventoryItem): boolean {
+    return this.recorded(item) || item.marked;
   }
 
-  private recorded(provider: Provider, item: InventoryItem): boolean {
-    const lifecycle = this.records.lifecycles.get(`${provider}/${item.key}`);
-    if (!lifecycle) return false;
-    return !this.byIdentity || lifecycle.cvmId === item.cvmId;
+  private recorded(item: InventoryItem): boolean {
+    return this.byIdentity ? isManaged(this.records, item) : lifecycleOf(this.records, item) !== undefined;
   }
 
   async provider(provider: Provider, items: InventoryItem[], budget: ActionBudget, after?: ReconcileContinuation['after']): Promise<void> {
-    const resumeAt = after?.provider === provider ? after : undefined;
+    const resumeAt = after && ofProvider(provider)(after) ? after : undefined;
     for (const item of items) {
       if (resumeAt && (item.key.localeCompare(resumeAt.key) || item.cvmId.localeCompare(resumeAt.cvmId)) <= 0) continue;
       await this.item(provider, item, budget);
@@ -100,7 +99,7 @@ class Sweep {
 
   private async item(provider: Provider, item: InventoryItem, budget: ActionBudget): Promise<void> {
     const k = `${provider}/${item.key}`;
-    const recorded = this.recorded(provider, item);
+    const recorded = this.recorded(item);
     const ref = { provider, key: item.key, cvmId: item.cvmId, name: item.name };
     if (!recorded) this.result.orphans.push({ ...ref, status: item.status, marked: item.marked, ...(this.records.lifecycles.has(k) ? { namesake: true } : {}) });
     if (!recorded && !item.marked) return; // not created by cvmflow: left alone
@@ -153,7 +152,7 @@ class Sweep {
     const keys = new Set(items.map((i) => i.key));
     const ids = new Set(items.map((i) => i.cvmId));
     // Teardowns this sweep started (perhaps in an earlier run, before a continue-as-new): their CVMs are going.
-    const tearingDown = new Set(this.result.expired.filter((e) => e.provider === provider && e.action !== 'report-only' && e.action !== 'refused-blast-radius').map((e) => e.key));
+    const tearingDown = new Set(this.result.expired.filter(ofProvider(provider)).filter((e) => e.action !== 'report-only' && e.action !== 'refused-blast-radius').map((e) => e.key));
     for (const [k, lifecycle] of this.records.lifecycles) {
       const [p, ...rest] = k.split('/');
       const key = rest.join('/');

@@ -21,7 +21,7 @@ import { describeFailure, parseWorkflowInput } from './support/input';
 import { heartbeatFor, providerActivities, waitingActivities, type LifecycleActivities } from './support/options';
 import { Progress } from './support/progress';
 import { recordedCvmIds } from './support/fleet';
-import { livePrismCvmsNamed } from './support/prism-names';
+import { providerPort } from './support/provider-port';
 import { lifecycleWorkflowId } from '../contract/workflow-ids';
 import { FailureTypes } from '../contract/failures';
 
@@ -102,39 +102,35 @@ export async function teardownCvm(raw: TeardownCvmInput): Promise<TeardownCvmRes
 }
 
 /**
- * Finds the CVM by the id given or, for a Prism name, the id its lifecycle recorded (Prism names are not unique,
- * so a name alone never picks a CVM); undefined when nothing by that name exists (already gone).
+ * Finds the CVM by the id given or by its name: where names are unique (Phala, CUDO) the provider resolves it;
+ * where they are shared (Prism), the id its lifecycle recorded (a name alone never picks a CVM). Undefined when
+ * nothing by that name exists (already gone).
  */
 async function locate(acts: LifecycleActivities, input: TeardownCvmParams): Promise<CvmObservation | undefined> {
   if (input.cvmId) return acts.observeCvm({ provider: input.provider, cvmId: input.cvmId });
-  if (input.provider === 'prism') {
-    if (patched('prism-teardown-by-recorded-id')) {
-      const [recorded] = await recordedCvmIds(acts, lifecycleWorkflowId('prism', input.cvmName!));
-      if (!recorded) {
-        throw ApplicationFailure.create({
-          message: `no cvmflow lifecycle recorded a CVM id for Prism name ${input.cvmName}: nothing is deleted by name alone; give cvmId to tear down that exact CVM`,
-          type: FailureTypes.CvmNotRecorded,
-          nonRetryable: true,
-        });
-      }
-      return acts.observeCvm({ provider: 'prism', cvmId: recorded });
+  const port = providerPort(input.provider);
+  if (!port.uniqueNames && patched('prism-teardown-by-recorded-id')) {
+    const [recorded] = await recordedCvmIds(acts, lifecycleWorkflowId(input.provider, input.cvmName!));
+    if (!recorded) {
+      throw ApplicationFailure.create({
+        message: `no cvmflow lifecycle recorded a CVM id for Prism name ${input.cvmName}: nothing is deleted by name alone; give cvmId to tear down that exact CVM`,
+        type: FailureTypes.CvmNotRecorded,
+        nonRetryable: true,
+      });
     }
-    const [live] = await livePrismCvmsNamed(acts, input.cvmName!);
-    return live ? acts.observeCvm({ provider: 'prism', cvmId: live.id }) : undefined;
+    return acts.observeCvm({ provider: input.provider, cvmId: recorded });
   }
-  // Phala accepts a name as identifier; the observation carries the precise handle for the next calls.
-  const o = await acts.observeCvm({ provider: input.provider, cvmId: input.cvmName! });
-  const ref = o.facts.ref;
-  return typeof ref === 'string' && ref ? { ...o, cvmId: ref } : o;
+  return port.findByName(acts, input.cvmName!);
 }
 
 /** Shutdown/stop with a bounded wait; a CVM that does not stop in time is deleted anyway. */
 async function gracefulStop(acts: LifecycleActivities, input: TeardownCvmParams, target: CvmObservation, progress: Progress): Promise<void> {
-  if (input.provider === 'prism' || target.class !== 'running' || input.gracefulTimeout === 0) return;
+  const port = providerPort(input.provider);
+  const stop = port.profile.gracefulStop && port.actions[port.profile.gracefulStop];
+  if (!stop || target.class !== 'running' || input.gracefulTimeout === 0) return;
   progress.step('graceful-stop');
   try {
-    if (input.provider === 'phala') await acts.phalaShutdownCvm({ id: target.cvmId });
-    else await acts.cudoStopVm({ id: target.cvmId });
+    await stop(acts, { cvmId: target.cvmId });
     await waitingActivities(input.gracefulTimeout, heartbeatFor(input.pollInterval)).awaitCvmState({ provider: input.provider, cvmId: target.cvmId, target: 'stopped', pollIntervalMs: input.pollInterval });
   } catch (err) {
     progress.update({ lastError: `graceful stop did not finish: ${describeFailure(err).message}; deleting anyway` });
@@ -143,9 +139,7 @@ async function gracefulStop(acts: LifecycleActivities, input: TeardownCvmParams,
 
 async function deleteCvm(acts: LifecycleActivities, provider: Provider, cvmId: string): Promise<void> {
   try {
-    if (provider === 'phala') await acts.phalaDeleteCvm({ id: cvmId, notFoundOk: true });
-    else if (provider === 'prism') await acts.prismDeleteCvm({ id: cvmId });
-    else await acts.cudoTerminateVm({ id: cvmId });
+    await providerPort(provider).delete(acts, cvmId);
   } catch (err) {
     const f = describeFailure(err);
     throw ApplicationFailure.create({ message: `deleting ${provider} CVM ${cvmId} failed: ${f.message}`, type: FailureTypes.TeardownFailed, nonRetryable: true, cause: err as Error });

@@ -2,7 +2,7 @@
 // both through the API (ClusterError / ClusterConfigError) and through `npm run cluster` (no stack trace).
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { ClusterConfigError, ClusterError, startCluster } from '../../src/worker/cluster';
+import { ClusterConfigError, ClusterError, startCluster } from '../../src/dev/cluster';
 
 const root = resolve(__dirname, '..', '..');
 const env = (vars: Record<string, string>) => ({ ...process.env, CVMFLOW_PG_DATABASE: undefined, CVMFLOW_PG_VISIBILITY_DATABASE: undefined, CVMFLOW_PG_ADMIN_URL: undefined, ...vars });

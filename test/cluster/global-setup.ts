@@ -5,9 +5,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { dropClusterDatabases, loadClusterSettings, startCluster, type Cluster } from '../../src/worker/cluster';
-import { dropDatabases, psql } from '../../src/worker/cluster/postgres';
-import { resolveTemporalServerTools } from '../../src/worker/toolchain/temporal-server';
+import { dropClusterDatabases, loadClusterSettings, startCluster, type Cluster } from '../../src/dev/cluster';
+import { dropDatabases, psql } from '../../src/dev/cluster/postgres';
+import { resolveTemporalServerTools } from '../../src/dev/toolchain/temporal-server';
 import { STATE_ENV, type ClusterTestState } from './state';
 
 declare global {

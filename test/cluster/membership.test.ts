@@ -1,6 +1,6 @@
 // The cluster really has two members: both server processes heartbeat into cluster_membership for every
 // service, and the history shards are owned by the cluster's history hosts.
-import { NUM_HISTORY_SHARDS, SERVICES, waitForMembers, type MembershipRow } from '../../src/worker/cluster';
+import { NUM_HISTORY_SHARDS, SERVICES, waitForMembers, type MembershipRow } from '../../src/dev/cluster';
 import { clusterNodes, clusterPg, historyHost, membership, shards } from './support';
 
 test('both server processes appear for every role in cluster_membership', async () => {

@@ -1,5 +1,5 @@
 // The cluster's settings and port layout (pure: no process is started).
-import { DEFAULT_FRONTEND_PORT, loadClusterSettings, MAX_MEMBERSHIP_PORT, nodePorts, serverConfigYaml, ClusterConfigError } from '../../src/worker/cluster';
+import { DEFAULT_FRONTEND_PORT, loadClusterSettings, MAX_MEMBERSHIP_PORT, nodePorts, serverConfigYaml, ClusterConfigError } from '../../src/dev/cluster';
 
 test('defaults: role temporal/temporal on 127.0.0.1:5432, databases temporal + temporal_visibility, port 7233, one node', () => {
   const s = loadClusterSettings({});

@@ -1,6 +1,6 @@
 // What the cluster test run's global setup hands to test files (a JSON file named by CVMFLOW_CLUSTER_TEST_STATE).
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { NodePorts, PgSettings } from '../../src/worker/cluster';
+import type { NodePorts, PgSettings } from '../../src/dev/cluster';
 
 export const STATE_ENV = 'CVMFLOW_CLUSTER_TEST_STATE';
 

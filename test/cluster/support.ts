@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { clusterMembership, launchNode, shardOwners, waitForMembers, waitHealthy, type MembershipRow, type PgSettings } from '../../src/worker/cluster';
+import { clusterMembership, launchNode, shardOwners, waitForMembers, waitHealthy, type MembershipRow, type PgSettings } from '../../src/dev/cluster';
 import { isAlive, readState, writeState, type NodeState } from './state';
 
 export type { NodeState } from './state';

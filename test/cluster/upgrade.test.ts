@@ -33,5 +33,5 @@ afterAll(async () => {
 
 test('build A → build B on the 2-node cluster: the waiting teardown finishes on B, a PINNED lifecycle on A, new ones on B', async () => {
   const ms = await runUpgradeScenario({ client: t.client, address: clusterAddress(), namespace: clusterNamespace(), env, builds, taskQueue, workers, expectDrained: false });
-  process.stderr.write(`upgrade test (2-node cluster): A→B with a 1 min ttl took ${(ms / 1000).toFixed(1)} s\n`);
+  process.stderr.write(`upgrade test (2-node cluster): A→B (a teardown parked on A, brought forward on B) took ${(ms / 1000).toFixed(1)} s\n`);
 }, 300_000);

@@ -65,6 +65,18 @@ test('2. unknown fields (vcpu, gpu) fail the workflow naming them and the field 
   expect(await workflowTaskFailures(ctx.t.client, workflowId)).toBe(0);
 });
 
+test('2b. a misspelt key in a pinned attestation policy fails the workflow naming it, before a Prism CVM exists', async () => {
+  const name = unique('policy-typo').toLowerCase();
+  const prismCalls = () => ctx.env.sandboxes.prism.sandbox.server.requests.length;
+  const before = prismCalls();
+  // {"polcy": {"measurment": …}} would otherwise parse to a policy that pins nothing.
+  const { error } = await run('createAttestedPrismCvm', [{ name, policy: { polcy: { measurment: 'AAAA' } } }]);
+  expectInputError(error, /policy\.polcy: not a policy field \(did you mean policy\?/);
+  const nested = await run('createAttestedPrismCvm', [{ name, policy: { policy: { measurment: 'AAAA' }, root_of_trust: { product_line: 'Milan' } } }]);
+  expectInputError(nested.error, /policy\.policy\.measurment: not a policy field \(did you mean measurement\?/);
+  expect(prismCalls()).toBe(before);
+});
+
 test('3. a second input is an error, not ignored', async () => {
   const vmId = unique('two').toLowerCase();
   const { error } = await run('createCudoVm', [cudo(vmId), { vcpus: 8 }]);

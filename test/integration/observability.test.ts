@@ -7,11 +7,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
-import { createSandboxAmdChain, issueSandboxSnpEvidence } from '../../src/attestation/sandbox-issuer';
+import { createSandboxAmdChain, issueSandboxSnpEvidence } from '../../src/sandbox/evidence/snp-issuer';
 import { CvmflowClient } from '../../src/client/cvmflow-client';
 import { METRICS, statusClass } from '../../src/observability/metric-names';
 import { startTracing } from '../../src/observability/tracing';
 import { workflowSpanSinks } from '../../src/observability/worker';
+import { teardownAtQuery } from '../../src/contract/teardown';
 import { teardownWorkflowId } from '../../src/contract/workflow-ids';
 import { freePort } from '../../src/worker/dev-server';
 import { buildIdOfBundleFile } from '../../src/worker/versioning';
@@ -125,6 +126,11 @@ test('one lifecycle per provider, a failed and a cancelled one: /metrics has eac
   const cudoId = dnsName('obs-vm');
   const badName = dnsName('obs-bad');
   const cancelId = dnsName('obs-cancel');
+  // Two teardowns parked a day ahead fill the sticky cache of two, so every lifecycle below evicts a run and
+  // is replayed later (each query needs its run in the cache: once both answer, both have been cached).
+  const sleepers = [dnsName('obs-sleep'), dnsName('obs-sleep')];
+  for (const vmId of sleepers) await client.startTeardownCvm({ provider: 'cudo', cvmId: vmId, teardownAt: new Date(Date.now() + 86_400_000).toISOString() });
+  for (const vmId of sleepers) await t.client.workflow.getHandle(teardownWorkflowId('cudo', vmId)).query(teardownAtQuery);
   const [phala, prism, cudo] = await Promise.all([
     client.startProvisionPhalaCvm({ name: phalaName, composeFile: 'services: {}\n', runningDeadline: '60s', ...fast }),
     client.startCreateAttestedPrismCvm({ name: prismName, onlineDeadline: '60s', ...fast }),
@@ -193,16 +199,17 @@ test('one lifecycle per provider, a failed and a cancelled one: /metrics has eac
   }
 
   // Teardowns: the ttl teardown is pending; one held up by its provider past its time is also overdue.
-  samples = await scrapeUntil((s) => sum(s, METRICS.teardownsPending, { taskQueue: taskQueue }) === 1, 'one pending teardown');
+  samples = await scrapeUntil((s) => sum(s, METRICS.teardownsPending, { taskQueue: taskQueue }) === 3, 'three pending teardowns (the ttl one and the two parked)');
   expect(sum(samples, METRICS.teardownsOverdue, { taskQueue: taskQueue })).toBe(0);
   env.sandboxes.phala.sandbox.server.faults.add({ endpoint: 'phalaDeleteCvm', fault: { type: 'latency', ms: 8000 } });
   const teardown = await client.startTeardownCvm({ provider: 'phala', cvmName: phalaName, teardownAt: new Date(Date.now() + 1000).toISOString(), gracefulTimeout: '0s', ...fast });
   samples = await scrapeUntil((s) => sum(s, METRICS.teardownsOverdue, { taskQueue: taskQueue }) === 1, 'the overdue teardown');
-  expect(sum(samples, METRICS.teardownsPending, { taskQueue: taskQueue })).toBe(2);
+  expect(sum(samples, METRICS.teardownsPending, { taskQueue: taskQueue })).toBe(4);
   await expect(teardown.result()).resolves.toMatchObject({ outcome: 'deleted' });
   samples = await scrapeUntil((s) => sum(s, METRICS.teardownsOverdue, { taskQueue: taskQueue }) === 0 && runs(s, { workflowType: 'teardownCvm' }) === 1, 'the teardown to end');
   expect(runs(samples, { provider: 'phala', workflowType: 'teardownCvm', outcome: 'completed' })).toBe(1);
-  expect(sum(samples, METRICS.teardownsPending, { taskQueue: taskQueue })).toBe(1);
+  expect(sum(samples, METRICS.teardownsPending, { taskQueue: taskQueue })).toBe(3);
+  for (const vmId of sleepers) await client.cancelTeardown('cudo', vmId, 'observability test done');
 });
 
 test('each lifecycle is one trace: client start → workflow → activities → provider HTTP requests', async () => {

@@ -25,5 +25,5 @@ afterAll(async () => {
 
 test('build A → build B while lifecycles run: the waiting teardown finishes on B, a PINNED lifecycle on A, new ones on B, A drains', async () => {
   const ms = await runUpgradeScenario({ client: t.client, address: testAddress(), namespace: 'default', env, builds, taskQueue, workers, expectDrained: true });
-  process.stderr.write(`upgrade test (dev server): A→B with a 1 min ttl took ${(ms / 1000).toFixed(1)} s\n`);
+  process.stderr.write(`upgrade test (dev server): A→B (a teardown parked on A, brought forward on B) took ${(ms / 1000).toFixed(1)} s\n`);
 }, 300_000);

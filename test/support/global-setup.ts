@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { freePort, startDevServer } from '../../src/worker/dev-server';
-import { resolveTemporalCli } from '../../src/worker/toolchain/temporal-cli';
+import { resolveTemporalCli } from '../../src/dev/toolchain/temporal-cli';
 
 /** Test servers only: how soon a worker version no longer current shows as drained (server default 3 min each). */
 export const FAST_DRAINAGE = { 'matching.wv.VersionDrainageStatusVisibilityGracePeriod': '5s', 'matching.wv.VersionDrainageStatusRefreshInterval': '2s' };

@@ -2,7 +2,7 @@
 // and the 2-node cluster test (test/cluster/upgrade.test.ts): two worker processes of two builds from this
 // checkout, build A (lib/workflow-bundle.js) and build B (test/support/workflows/upgrade-b: a patched() step in
 // teardownCvm, a new activity in createCudoVm). A starts a lifecycle with a ttl (its teardown waits) and a slow
-// one; `cvmflow deploy promote` ramps B and makes it current; then the pending teardown completes on B at its time with
+// one; `cvmflow deploy promote` ramps B and makes it current; then the pending teardown, brought forward by an update, completes on B at its new time with
 // exactly its CVM deleted, the PINNED lifecycle started on A finishes on A, a new lifecycle runs on B, A drains,
 // and promoting A again rolls back.
 import { writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { describeDeployment } from '../../src/client/deployments';
+import { extendTeardownUpdate } from '../../src/contract/teardown';
 import { lifecycleWorkflowId, teardownWorkflowId } from '../../src/contract/workflow-ids';
 import { PRODUCTION_BUNDLE } from '../../src/worker/worker';
 import { buildIdOfBundle, buildIdOfBundleFile } from '../../src/worker/versioning';
@@ -117,7 +118,7 @@ export async function runUpgradeScenario(o: UpgradeScenario): Promise<number> {
   // On A: a lifecycle with a ttl (its teardown waits), and a slow one still creating when B takes over.
   const ttlVm = unique('ttl').toLowerCase();
   const slowVm = unique('slow').toLowerCase();
-  const ttl = await client.workflow.execute('createCudoVm', { taskQueue, workflowId: lifecycleWorkflowId('cudo', ttlVm), args: [{ ...vmSpec(ttlVm), ttl: '1m' }] });
+  const ttl = await client.workflow.execute('createCudoVm', { taskQueue, workflowId: lifecycleWorkflowId('cudo', ttlVm), args: [{ ...vmSpec(ttlVm), ttl: '5m' }] });
   expect(ttl.teardown?.workflowId).toBe(teardownWorkflowId('cudo', ttlVm));
   env.sandboxes.cudo.sandbox.server.faults.add({ endpoint: 'cudoCreateVm', fault: { type: 'latency', ms: 12_000 } });
   const slow = await client.workflow.start('createCudoVm', { taskQueue, workflowId: lifecycleWorkflowId('cudo', slowVm), args: [vmSpec(slowVm)] });
@@ -162,10 +163,13 @@ export async function runUpgradeScenario(o: UpgradeScenario): Promise<number> {
   expect(await workerInfoPids(client, slow.workflowId)).toEqual([]);
   expect((await slow.describe()).raw.workflowExecutionInfo?.versioningInfo?.behavior).toBe(1); // PINNED
 
-  // The teardown that waited on A completes on B at its time, with B's patched step, and deletes exactly its VM.
+  // The teardown that waited on A is brought forward (an update, served by B: the teardown upgrades on its next
+  // task) and completes on B at its new time, with B's patched step, and deletes exactly its VM.
+  const moved = await teardown.executeUpdate(extendTeardownUpdate, { args: [{ teardownAt: new Date(Date.now() + 2_000).toISOString() }] });
+  expect(Date.parse(moved.teardownAt)).toBeLessThan(Date.parse(ttl.teardown!.teardownAt));
   const done = await teardown.result();
-  expect(done).toMatchObject({ outcome: 'deleted', cvmId: ttlVm, teardownAt: ttl.teardown!.teardownAt });
-  expect(Date.parse(done.finishedAt)).toBeGreaterThanOrEqual(Date.parse(ttl.teardown!.teardownAt));
+  expect(done).toMatchObject({ outcome: 'deleted', cvmId: ttlVm, teardownAt: moved.teardownAt });
+  expect(Date.parse(done.finishedAt)).toBeGreaterThanOrEqual(Date.parse(moved.teardownAt));
   const builds = await buildsOf(client, teardown.workflowId);
   expect(builds[0]).toBe(buildA);
   expect(builds.at(-1)).toBe(buildB);

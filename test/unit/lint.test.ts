@@ -1,12 +1,7 @@
 // The determinism rules are real: workflow code that imports Node built-ins or I/O modules fails lint.
-// Probe files are written into src/workflows (so the real config and type information apply), linted in
-// one eslint run, and removed; tsconfig.json excludes the probe names from builds.
-import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-
-const root = resolve(__dirname, '..', '..');
+// Probe files are written into src/workflows (so the real config and type information apply) and linted by
+// test/support/lint-probes.ts.
+import { lintProbes } from '../support/lint-probes';
 
 const probes: Record<string, { code: string; expect: RegExp | null }> = {
   fs: { code: "import { readFileSync } from 'fs';\nexport const x = readFileSync;\n", expect: /no-restricted-imports.*'fs'.*Node built-ins/ },
@@ -27,18 +22,7 @@ const probes: Record<string, { code: string; expect: RegExp | null }> = {
 let messages: Record<string, string>;
 
 beforeAll(() => {
-  const id = randomUUID().slice(0, 8);
-  const files = Object.fromEntries(Object.keys(probes).map((name) => [name, resolve(root, 'src', 'workflows', `__lint_probe_${id}_${name}.ts`)]));
-  try {
-    for (const [name, file] of Object.entries(files)) writeFileSync(file, probes[name]!.code);
-    const r = spawnSync(process.execPath, [resolve(root, 'node_modules', 'eslint', 'bin', 'eslint.js'), '-f', 'json', ...Object.values(files)], { cwd: root, encoding: 'utf8', maxBuffer: 16 << 20 });
-    const results = JSON.parse(r.stdout) as Array<{ filePath: string; messages: Array<{ ruleId: string; message: string }> }>;
-    messages = Object.fromEntries(
-      Object.entries(files).map(([name, file]) => [name, results.find((x) => x.filePath === file)!.messages.map((m) => `${m.ruleId}: ${m.message}`).join('\n')]),
-    );
-  } finally {
-    for (const file of Object.values(files)) rmSync(file, { force: true });
-  }
+  messages = lintProbes(Object.fromEntries(Object.entries(probes).map(([name, p]) => [name, { dir: 'workflows', code: p.code }])));
 }, 120_000);
 
 test.each(Object.keys(probes).filter((n) => probes[n]!.expect))('workflow code with %s fails lint', (name) => {

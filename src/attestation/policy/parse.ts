@@ -1,5 +1,6 @@
 // Parse the Cocos attestation_policy JSON (go-sev-guest check.Config + pcr_values, or go-tdx-guest checkconfig.Config).
 import { fromBase64, fromHex, isHex } from '../bytes';
+import { unknownPolicyKeys } from './fields';
 import { JsonNumber, type JsonObject, type JsonValue, parseJsonLossless } from './json';
 import { type AttestationPolicy, type PcrBank, PolicyError, type ProductLine, type SnpPolicy, type TdxPolicy } from './types';
 
@@ -217,15 +218,24 @@ function parseTdx(root: JsonObject): TdxPolicy {
   };
 }
 
-/** Parse policy JSON text; throws PolicyError with the offending field's path. Unknown keys are ignored. */
-export function parsePolicy(text: string): AttestationPolicy {
+/**
+ * Parse policy JSON text; throws PolicyError with the offending field's path. Unknown keys are ignored (a policy
+ * the provider serves may carry fields of a newer schema), or refused with `unknownKeys: 'refuse'`: what a person
+ * pins must not lose a check to a misspelt key.
+ */
+export function parsePolicy(text: string, opts: { unknownKeys?: 'ignore' | 'refuse' } = {}): AttestationPolicy {
   let root: JsonValue;
+  const source = text.replace(/^\uFEFF/, '');
   try {
-    root = parseJsonLossless(text.replace(/^\uFEFF/, ''));
+    root = parseJsonLossless(source);
   } catch (err) {
     throw new PolicyError((err as Error).message);
   }
   if (!(root instanceof Map)) throw new PolicyError('policy: expected a JSON object');
+  if (opts.unknownKeys === 'refuse') {
+    const unknown = unknownPolicyKeys(JSON.parse(source));
+    if (unknown.length > 0) throw new PolicyError(unknown.map((u) => `${u.path.join('.')}: ${u.message}`).join('; '));
+  }
   const inner = objectAt(root, 'policy', 'policy');
   const isTdx = field(inner, 'header_policy') !== undefined || field(inner, 'td_quote_body_policy') !== undefined;
   return isTdx ? parseTdx(root) : parseSnp(root);

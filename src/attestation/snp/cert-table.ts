@@ -48,17 +48,3 @@ export function parseCertTable(table: Buffer): CertTableEntry[] {
   }
   return out;
 }
-
-/** Build a table with certificates after the entries (used by the sandbox issuer). */
-export function buildCertTable(entries: Array<{ guid: string; data: Buffer }>): Buffer {
-  const headerSize = 24 * (entries.length + 1);
-  const header = Buffer.alloc(headerSize);
-  let offset = headerSize;
-  entries.forEach((e, i) => {
-    guidBytes(e.guid).copy(header, i * 24);
-    header.writeUInt32LE(offset, i * 24 + 16);
-    header.writeUInt32LE(e.data.length, i * 24 + 20);
-    offset += e.data.length;
-  });
-  return Buffer.concat([header, ...entries.map((e) => e.data)]);
-}

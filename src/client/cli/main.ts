@@ -1,6 +1,6 @@
 // `cvmflow`: the command line for people and scripts. One module per command group in this folder.
 // Exit codes: 0 ok, 1 the workflow failed / not verified / not found, 2 usage or input error, 3 cannot reach Temporal.
-import { runAttestVerify } from '../../attestation/cli';
+import { runAttestVerify } from './attest';
 import { CvmflowInputError } from '../cvmflow-client';
 import { runCodecKeys, runCodecServer } from './codec-server';
 import { CliError, EXIT, firstLine, parse, UNREACHABLE_FIX, usageError, type Io } from './common';

@@ -1,9 +1,8 @@
 // CUDO Compute VM API client: one method per documented endpoint (endpoints.ts), `Authorization: bearer <key>`,
 // the project in the path, inputs that are not a body sent as query parameters (also on POST/PATCH), responses
 // parsed by the tolerant protojson schemas, errors mapped by parseCudoErrorBody.
-import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
-import { HttpCore, type HttpCoreOptions, type QueryValue, type ResponseLog } from '../http/core';
+import { HttpCore, transportOptions, type CallOptions, type QueryValue, type TransportOptions } from '../http/core';
 import { ProviderError } from '../http/errors';
 import { endpointLabel } from '../http/endpoint';
 import { cudoEndpoint, type CudoActivityName } from './endpoints';
@@ -12,26 +11,16 @@ import * as s from './schemas';
 
 export const CUDO_DEFAULT_BASE_URL = 'https://rest.compute.cudo.org';
 
-export interface CudoClientOptions {
+export interface CudoClientOptions extends TransportOptions {
   /** Defaults to https://rest.compute.cudo.org. */
   baseUrl?: string;
   /** The API key; sent as `Authorization: bearer <key>`, never logged. */
   apiKey: string;
   /** The project VMs live in (`/v1/projects/{projectId}/...`). */
   projectId: string;
-  onResponse?: (log: ResponseLog) => void;
-  /** Told about every request when it is done (the worker's provider metrics). */
-  onRequestDone?: HttpCoreOptions['onRequestDone'];
-  userAgent?: string;
-  connectTimeoutMs?: number;
-  headersTimeoutMs?: number;
-  bodyTimeoutMs?: number;
-  dispatcher?: Dispatcher;
 }
 
-export interface CallOptions {
-  signal?: AbortSignal;
-}
+export type { CallOptions };
 
 export type CreateVmParams = s.CreateVmBody;
 export type ListPrivateImagesParams = z.input<typeof s.listPrivateImagesParams>;
@@ -58,18 +47,12 @@ export class CudoClient {
     this.projectId = opts.projectId;
     const apiKey = opts.apiKey;
     this.core = new HttpCore({
+      ...transportOptions(opts),
       provider: 'cudo',
       baseUrl: opts.baseUrl ?? CUDO_DEFAULT_BASE_URL,
       authHeaders: () => ({ authorization: `bearer ${apiKey}` }),
       defaultHeaders: { accept: 'application/json' },
-      userAgent: opts.userAgent,
-      connectTimeoutMs: opts.connectTimeoutMs,
-      headersTimeoutMs: opts.headersTimeoutMs,
-      bodyTimeoutMs: opts.bodyTimeoutMs,
       parseErrorBody: parseCudoErrorBody,
-      onResponse: opts.onResponse,
-      onRequestDone: opts.onRequestDone,
-      dispatcher: opts.dispatcher,
     });
   }
 

@@ -140,7 +140,8 @@ const vmNicSchema = z.looseObject({
   securityGroupIds: strList,
 });
 
-const vmPriceSchema = z.looseObject({
+/** The hourly prices a VM's price and a get-VM response both carry (each spells the IPv4 price its own way). */
+const hourlyPrices = {
   vcpuPriceHr: decimal,
   totalVcpuPriceHr: decimal,
   memoryGibPriceHr: decimal,
@@ -149,9 +150,10 @@ const vmPriceSchema = z.looseObject({
   totalGpuPriceHr: decimal,
   storageGibPriceHr: decimal,
   totalStoragePriceHr: decimal,
-  ipv4AddressPriceHr: decimal,
   totalPriceHr: decimal,
-});
+};
+
+const vmPriceSchema = z.looseObject({ ...hourlyPrices, ipv4AddressPriceHr: decimal });
 
 const securityGroupSchema = z.looseObject({
   projectId: str,
@@ -314,16 +316,8 @@ export const listVmsResponse = z.looseObject({ VMs: list(vmSchema) });
 /** Capital `VM` plus 10 Decimals; note `ipv4PriceHr` here vs `VM.price.ipv4AddressPriceHr`. */
 export const getVmResponse = z.looseObject({
   VM: identifiedVmSchema,
-  vcpuPriceHr: decimal,
-  totalVcpuPriceHr: decimal,
-  memoryGibPriceHr: decimal,
-  totalMemoryPriceHr: decimal,
-  gpuPriceHr: decimal,
-  totalGpuPriceHr: decimal,
-  storageGibPriceHr: decimal,
-  totalStoragePriceHr: decimal,
+  ...hourlyPrices,
   ipv4PriceHr: decimal,
-  totalPriceHr: decimal,
 });
 export const connectVmResponse = z.looseObject({ connectUrl: z.string().min(1), token: z.string() });
 export const listVmDisksResponse = z.looseObject({ disks: list(diskSchema) });

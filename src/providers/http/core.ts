@@ -64,6 +64,20 @@ export interface HttpCoreOptions {
   dispatcher?: Dispatcher;
 }
 
+/** What every provider client takes about its transport and hands to its core unchanged. */
+export type TransportOptions = Pick<HttpCoreOptions, 'onResponse' | 'onRequestDone' | 'userAgent' | 'connectTimeoutMs' | 'headersTimeoutMs' | 'bodyTimeoutMs' | 'dispatcher'>;
+
+/** Just the transport options of a client's options (never its credentials). */
+export function transportOptions(o: TransportOptions): TransportOptions {
+  const { onResponse, onRequestDone, userAgent, connectTimeoutMs, headersTimeoutMs, bodyTimeoutMs, dispatcher } = o;
+  return { onResponse, onRequestDone, userAgent, connectTimeoutMs, headersTimeoutMs, bodyTimeoutMs, dispatcher };
+}
+
+/** Per-call options of every provider client method. */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
 const MAX_MESSAGE = 500;
 
 function buildQuery(query: Record<string, QueryValue> | undefined): string {

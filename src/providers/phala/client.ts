@@ -3,8 +3,7 @@
 // Auth: the key goes as `X-API-Key` (what the SDK, CLI and Terraform send) and as `Authorization: Bearer`
 // (what our docs show); `X-Phala-Version` is pinned because response shapes depend on it.
 import type { z } from 'zod';
-import { HttpCore, type HttpCoreOptions, type ResponseLog } from '../http/core';
-import type { Dispatcher } from 'undici';
+import { HttpCore, type CallOptions, type TransportOptions } from '../http/core';
 import { ProviderError } from '../http/errors';
 import { PHALA } from './endpoints';
 import { AppAttestationsSchema, CvmAttestationSchema, type PhalaAppAttestations, type PhalaCvmAttestation } from './attestation-schemas';
@@ -40,25 +39,18 @@ import {
 
 export const DEFAULT_PHALA_BASE_URL = 'https://cloud-api.phala.com/api/v1';
 
-export interface PhalaClientOptions {
+export interface PhalaClientOptions extends Pick<TransportOptions, 'onResponse' | 'onRequestDone' | 'userAgent' | 'dispatcher'> {
   baseUrl: string;
   apiKey: string;
   /** `X-Phala-Version`; defaults to 2026-01-21 (SDK 0.2.9's default). */
   apiVersion?: string;
   /** Which auth headers to send: both (default), only X-API-Key, or only Bearer. */
   authHeaders?: 'both' | 'x-api-key' | 'bearer';
-  onResponse?: (log: ResponseLog) => void;
-  /** Told about every request when it is done (the worker's provider metrics). */
-  onRequestDone?: HttpCoreOptions['onRequestDone'];
-  userAgent?: string;
   /** Headers timeout for plain requests; the notes advise ≥ 60 s (`/status/batch` can take ~31 s). */
   timeoutMs?: number;
-  dispatcher?: Dispatcher;
 }
 
-export interface CallOptions {
-  signal?: AbortSignal;
-}
+export type { CallOptions };
 
 /** Any documented way to name a CVM: `{ id }`, `{ app_id }`, `{ uuid }`, `{ instance_id }`, `{ name }`, `{ cvm_id }`. */
 export type CvmRef = CvmRefObject;

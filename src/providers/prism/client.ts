@@ -1,8 +1,7 @@
 // Ultraviolet Prism CVM client: one method per documented endpoint, Bearer auth, the workspace (domain) id in the path
 // and, as in every curl example of the docs, repeated as `?domainID=` (harmless when the server ignores it).
-import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
-import { HttpCore, type HttpCoreOptions, type QueryValue, type ResponseLog } from '../http/core';
+import { HttpCore, transportOptions, type CallOptions, type QueryValue, type TransportOptions } from '../http/core';
 import { ProviderError } from '../http/errors';
 import { prismEndpoint, type PrismActivityName } from './endpoints';
 import { parsePrismErrorBody } from './errors';
@@ -30,7 +29,7 @@ import {
 
 export const PRISM_DEFAULT_BASE_URL = 'https://prism.ultraviolet.rs/backends';
 
-export interface PrismClientOptions {
+export interface PrismClientOptions extends TransportOptions {
   /** e.g. `https://prism.ultraviolet.rs/backends` (the sandbox's URL ends in `/backends` too). */
   baseUrl: string;
   /** A Prism access token (JWT from `POST /users/tokens/issue`), or a function returning the current one. Never logged. */
@@ -39,19 +38,9 @@ export interface PrismClientOptions {
   domainId: string;
   /** Repeat the domain id as `?domainID=` like the docs' examples do (default true). */
   domainQuery?: boolean;
-  onResponse?: (log: ResponseLog) => void;
-  /** Told about every request when it is done (the worker's provider metrics). */
-  onRequestDone?: HttpCoreOptions['onRequestDone'];
-  userAgent?: string;
-  connectTimeoutMs?: number;
-  headersTimeoutMs?: number;
-  bodyTimeoutMs?: number;
-  dispatcher?: Dispatcher;
 }
 
-export interface CallOptions {
-  signal?: AbortSignal;
-}
+export type { CallOptions };
 
 export interface PrismCreateResult {
   /** Prism answers 201 with no body: the id is unknown and must be found by name (`listCvms({ name })`). */
@@ -83,17 +72,11 @@ export class PrismClient {
     this.domainId = opts.domainId;
     this.domainQuery = opts.domainQuery ?? true;
     this.core = new HttpCore({
+      ...transportOptions(opts),
       provider: 'prism',
       baseUrl: opts.baseUrl,
       authHeaders: () => ({ authorization: `Bearer ${typeof token === 'function' ? token() : token}` }),
       parseErrorBody: parsePrismErrorBody,
-      onResponse: opts.onResponse,
-      onRequestDone: opts.onRequestDone,
-      userAgent: opts.userAgent,
-      connectTimeoutMs: opts.connectTimeoutMs,
-      headersTimeoutMs: opts.headersTimeoutMs,
-      bodyTimeoutMs: opts.bodyTimeoutMs,
-      dispatcher: opts.dispatcher,
     });
   }
 

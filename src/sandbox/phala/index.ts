@@ -411,7 +411,8 @@ export function createPhalaSandbox(opts: PhalaSandboxOptions = {}): PhalaSandbox
       gateway_enabled: true,
       public_logs: true,
       public_sysinfo: true,
-      public_tcbinfo: true,
+      // dstack blanks tcb_info unless the app-compose asks for it (provider-notes/phala-attestation.md §1)
+      public_tcbinfo: false,
       local_key_provider_enabled: false,
       no_instance_id: false,
       secure_time: false,

@@ -286,7 +286,7 @@ export function renderDetail(cvm: SandboxCvm, version: RenderVersion, ctx: Rende
     endpoints: publicUrls,
     public_logs: cf.public_logs ?? true,
     public_sysinfo: cf.public_sysinfo ?? true,
-    public_tcbinfo: cf.public_tcbinfo ?? true,
+    public_tcbinfo: cf.public_tcbinfo ?? false,
     gateway_enabled: cf.gateway_enabled ?? true,
     secure_time: cf.secure_time ?? false,
     listed: cvm.listed,

@@ -3,7 +3,7 @@
 // whose QE report and signature verify through @phala/dcap-qvl exactly as a real quote does, against this root.
 // Verifiers accept them only when the root is trusted explicitly (trust { extraArks: [rootPem], allowSandbox: true }).
 import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
-import { bitString, bool, explicit, octets, oid, printable, seq, set, time, tlv, uint, utf8 } from '../../attestation/asn1/der-writer';
+import { bitString, bool, explicit, octets, oid, printable, seq, set, time, tlv, uint, utf8 } from '../evidence/der-writer';
 import type { DcapCollateral } from '../../attestation/tdx/verify';
 import { derToPem } from '../../attestation/x509';
 

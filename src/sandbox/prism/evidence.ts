@@ -1,5 +1,5 @@
 // Boot-time evidence for sandbox CVMs. By default it comes from the project's sandbox AMD issuer
-// (src/attestation/sandbox-issuer.ts), loaded lazily so this layer works before that module exists; until then a
+// (src/sandbox/evidence/snp-issuer.ts), loaded lazily so this layer works before that module exists; until then a
 // clearly labelled placeholder blob stands in (it verifies as nothing: a verifier must fail closed on it).
 import { createHash, randomBytes } from 'node:crypto';
 import type { PrismCcPlatform } from '../../providers/prism/schemas';
@@ -53,7 +53,7 @@ export function placeholderEvidence(cvm: SandboxCvmIdentity): SandboxEvidence {
     placeholder: true,
     policy: {
       cvmflow_sandbox_placeholder: true,
-      note: 'placeholder evidence: no sandbox issuer is installed (src/attestation/sandbox-issuer.ts); it verifies as nothing',
+      note: 'placeholder evidence: no sandbox issuer is installed (src/sandbox/evidence/snp-issuer.ts); it verifies as nothing',
       policy: { report_data: sandboxReportData(cvm.id).toString('base64'), vmpl: 2 },
       root_of_trust: { product_line: 'Milan' },
     },
@@ -94,13 +94,13 @@ function isMissingModule(err: unknown, name: string): boolean {
 
 /** Loads the sandbox issuer if it exists; undefined when it does not (yet). Other load errors propagate. */
 export async function loadSandboxIssuer(): Promise<IssuerModule | undefined> {
-  const spec = '../../attestation/sandbox-issuer'; // a variable: the module may not exist when this compiles
+  const spec = '../evidence/snp-issuer'; // a variable: the module may not exist when this compiles
   try {
     const mod = (await import(spec)) as Partial<IssuerModule>;
     if (typeof mod.createSandboxAmdChain !== 'function' || typeof mod.issueSandboxSnpEvidence !== 'function') return undefined;
     return mod as IssuerModule;
   } catch (err) {
-    if (isMissingModule(err, 'sandbox-issuer')) return undefined;
+    if (isMissingModule(err, 'snp-issuer')) return undefined;
     throw err;
   }
 }

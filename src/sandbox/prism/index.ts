@@ -53,13 +53,17 @@ export interface PrismSandboxOptions {
   evidenceOptions?: Record<string, unknown>;
 }
 
-interface CvmRecord {
+/** What a CVM is given at create, as the sandbox keeps it and shows it. */
+interface CvmIdentity {
   id: string;
   domainId: string;
   name: string;
   provider: PrismProvider;
   vcpus: number;
   ccPlatform: PrismCcPlatform;
+}
+
+interface CvmRecord extends CvmIdentity {
   agentLogLevel: string;
   createdAt: number;
   /** Creation order, which breaks ties between CVMs created in the same millisecond. */
@@ -74,13 +78,7 @@ interface CvmRecord {
   evidencePlatform?: PrismCcPlatform;
 }
 
-export interface PrismSandboxCvm {
-  id: string;
-  domainId: string;
-  name: string;
-  provider: PrismProvider;
-  vcpus: number;
-  ccPlatform: PrismCcPlatform;
+export interface PrismSandboxCvm extends CvmIdentity {
   status: PrismSandboxStatus;
   createdAt: string;
   deletedAt?: string;

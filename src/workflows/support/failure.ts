@@ -20,5 +20,5 @@ export async function failLifecycle(err: unknown, keepOnFailure: boolean, compen
   }
   progress.step('failed');
   if (isCancellation(err)) return ApplicationFailure.create({ message: `cancelled.${note}`, type: FailureTypes.LifecycleCancelled, nonRetryable: true });
-  return ApplicationFailure.create({ message: `${f.message}.${note}`, type: f.type ?? 'LifecycleFailed', nonRetryable: true, details: f.details, cause: err as Error });
+  return ApplicationFailure.create({ message: `${f.message}.${note}`, type: f.type ?? FailureTypes.LifecycleFailed, nonRetryable: true, details: f.details, cause: err as Error });
 }

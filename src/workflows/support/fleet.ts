@@ -3,10 +3,10 @@
 import { setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Provider } from '../../contract/common';
 import { fleetStatusQuery, type CvmflowWorkflowRecord, type FleetWorkflowStatus } from '../../contract/fleet';
-import { CUDO_EXPIRES_AT, CUDO_MANAGED_BY, CUDO_MANAGED_BY_VALUE, classifyCudoState } from '../../contract/rules/cudo';
 import { LIFECYCLE_TYPES, parseWorkflowId, WORKFLOW_TYPES } from '../../contract/workflow-ids';
 import { describeFailure } from './input';
 import type { LifecycleActivities } from './options';
+import { providerPort } from './provider-port';
 import type { CvmflowWorkflowPage } from '../../activities/fleet';
 import { FailureTypes } from '../../contract/failures';
 
@@ -27,32 +27,10 @@ export interface InventoryItem {
   expiresAt: string | null;
 }
 
-/** Every live (not gone) CVM of a provider, following pagination. */
+/** Every live (not gone) CVM of a provider, following pagination, in a fixed order (by key, then id). */
 export async function inventory(acts: LifecycleActivities, provider: Provider): Promise<InventoryItem[]> {
-  const out: InventoryItem[] = [];
-  if (provider === 'phala') {
-    for (let page = 1; page <= 100; page++) {
-      const r = await acts.phalaListCvms({ page, page_size: 100 });
-      for (const c of r.items) out.push({ provider, key: c.name, cvmId: c.ref, name: c.name, class: c.phase, status: c.status, evidenceReady: false, marked: false, expiresAt: null });
-      if (r.legacyShape || r.items.length === 0 || (r.pages ?? 1) <= page) break;
-    }
-  } else if (provider === 'prism') {
-    for (let offset = 0, n = 0; n < 100; n++) {
-      const r = await acts.prismListCvms({ limit: 100, offset });
-      for (const v of r.items) out.push({ provider, key: v.cvm.name, cvmId: v.cvm.id, name: v.cvm.name, class: v.lifecycle.class, status: v.lifecycle.status, evidenceReady: v.lifecycle.evidenceReady, marked: false, expiresAt: null });
-      offset += r.items.length;
-      if (r.items.length === 0 || offset >= r.total) break;
-    }
-  } else {
-    const r = await acts.cudoListVms({});
-    for (const vm of r.VMs as Array<{ id?: string | null; state?: string | null; shortState?: string | null; metadata?: Record<string, string> | null }>) {
-      if (!vm.id) continue;
-      const md = vm.metadata ?? {};
-      const cls = classifyCudoState(vm.state, vm.shortState).class;
-      out.push({ provider, key: vm.id, cvmId: vm.id, name: vm.id, class: cls, status: vm.state ?? vm.shortState ?? 'UNKNOWN', evidenceReady: false, marked: md[CUDO_MANAGED_BY] === CUDO_MANAGED_BY_VALUE, expiresAt: md[CUDO_EXPIRES_AT] ?? null });
-    }
-  }
-  return out.filter((i) => i.class !== 'gone').sort((a, b) => a.key.localeCompare(b.key) || a.cvmId.localeCompare(b.cvmId));
+  const all = await providerPort(provider).list(acts);
+  return all.filter((i) => i.class !== 'gone').sort((a, b) => a.key.localeCompare(b.key) || a.cvmId.localeCompare(b.cvmId));
 }
 
 /** Whether an activity failed because the worker has no such provider configured (then: skip it). */
@@ -83,6 +61,21 @@ export async function loadRecords(acts: LifecycleActivities): Promise<Records> {
     if (!prev || prev.startTime < r.startTime) map.set(k, r);
   });
   return { lifecycles, teardowns };
+}
+
+/** The latest lifecycle record under a listed CVM's key (its name, or CUDO's vmId), whichever CVM it recorded. */
+export function lifecycleOf(records: Records, item: Pick<InventoryItem, 'provider' | 'key'>): CvmflowWorkflowRecord | undefined {
+  return records.lifecycles.get(`${item.provider}/${item.key}`);
+}
+
+/**
+ * Whether cvmflow created this CVM, by identity: its lifecycle recorded this very provider id. A same-named CVM
+ * (Prism names are shared; a name can be reused after a delete) is not cvmflow's. The one ownership rule of the
+ * fleet workflows (reconcileFleet, reattestCvms).
+ */
+export function isManaged(records: Records, item: Pick<InventoryItem, 'provider' | 'key' | 'cvmId'>): boolean {
+  const lifecycle = lifecycleOf(records, item);
+  return lifecycle !== undefined && lifecycle.cvmId === item.cvmId;
 }
 
 /** The CVM ids the runs of a lifecycle (its workflow id) recorded, newest run first: what cvmflow may call its own. */

@@ -7,7 +7,9 @@ import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
 import { PROVIDERS } from '../../contract/common';
 import type { CollectCvmStatisticsResult } from '../../contract/fleet';
 import { LIFECYCLE_TYPES, WORKFLOW_TYPES } from '../../contract/workflow-ids';
+import { FailureTypes } from '../../contract/failures';
 import { METRICS } from '../../observability/metric-names';
+import { ofProvider } from './provider-port';
 
 export type LifecycleOutcome = 'completed' | 'failed' | 'cancelled';
 
@@ -22,16 +24,13 @@ export function lifecycleProvider(workflowType: string, input: unknown): string 
   return (PROVIDERS as readonly unknown[]).includes(provider) ? (provider as string) : 'unknown';
 }
 
-/** The failure type a lifecycle ends with when it was cancelled (after its compensations: support/failure.ts). */
-const LIFECYCLE_CANCELLED = 'LifecycleCancelled';
-
 /**
  * How a run ended, from what its main function threw; undefined when the run has not ended: continue-as-new,
  * or an error that is not a Temporal failure (it fails the workflow task, which is retried, not the run).
  */
 export function outcomeOf(err: unknown): LifecycleOutcome | undefined {
   if (err instanceof ContinueAsNew) return undefined;
-  if (isCancellation(err) || (err instanceof ApplicationFailure && err.type === LIFECYCLE_CANCELLED)) return 'cancelled';
+  if (isCancellation(err) || (err instanceof ApplicationFailure && err.type === FailureTypes.LifecycleCancelled)) return 'cancelled';
   return err instanceof TemporalFailure ? 'failed' : undefined;
 }
 
@@ -42,7 +41,7 @@ export function recordCvmStatistics(result: CollectCvmStatisticsResult): void {
   for (const [provider, summary] of Object.entries(result.providers)) {
     if (summary.skipped !== null) continue; // not configured on this worker: nothing was seen
     cvms.set(summary.running, { provider, state: 'running' });
-    const mine = result.cvms.filter((c) => c.provider === provider);
+    const mine = result.cvms.filter(ofProvider(provider));
     stats.set(mine.filter((c) => c.error === null && c.samples > 0).length, { provider, result: 'collected' });
     stats.set(mine.filter((c) => c.error === null && c.samples === 0).length, { provider, result: 'empty' });
     stats.set(mine.filter((c) => c.error !== null).length, { provider, result: 'failed' });

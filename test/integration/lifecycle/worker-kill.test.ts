@@ -4,7 +4,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSandboxAmdChain, issueSandboxSnpEvidence } from '../../../src/attestation/sandbox-issuer';
+import { createSandboxAmdChain, issueSandboxSnpEvidence } from '../../../src/sandbox/evidence/snp-issuer';
 import { lifecycleWorkflowId, teardownWorkflowId } from '../../../src/contract/workflow-ids';
 import { startLifecycleEnv, type LifecycleEnv } from '../../support/lifecycle';
 import { connectTestTemporal, unique, type TestTemporal } from '../../support/temporal';

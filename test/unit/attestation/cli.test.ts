@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { VerdictSchema } from '../../../src/attestation';
-import { runAttestVerify } from '../../../src/attestation/cli';
-import { createSandboxAmdChain, issueSandboxSnpEvidence } from '../../../src/attestation/sandbox-issuer';
+import { runAttestVerify } from '../../../src/client/cli/attest';
+import { createSandboxAmdChain, issueSandboxSnpEvidence } from '../../../src/sandbox/evidence/snp-issuer';
 import { vectorPath } from './vectors';
 
 let dir: string;
@@ -90,6 +90,14 @@ test('exit 2 for a policy that does not parse, naming the field', async () => {
   const r = await run('verify', '--evidence', vectorPath('cocos', 'attestation.bin'), '--policy', path.join(dir, 'bad-policy.json'));
   expect(r.code).toBe(2);
   expect(r.err).toMatch(/--policy .*bad-policy\.json: not a valid attestation policy: policy\.vmpl: not an unsigned integer: two/);
+});
+
+test('exit 2 for a pinned policy with a misspelt key, naming it and the field meant', async () => {
+  const file = path.join(dir, 'typo-policy.json');
+  writeFileSync(file, JSON.stringify({ policy: { measurment: Buffer.alloc(48).toString('base64') }, root_of_trust: { product_line: 'Milan' } }));
+  const r = await run('verify', '--evidence', vectorPath('cocos', 'attestation.bin'), '--policy', file);
+  expect(r.code).toBe(2);
+  expect(r.err).toMatch(/--policy .*typo-policy\.json: not a valid attestation policy: policy\.measurment: not a policy field \(did you mean measurement\?/);
 });
 
 test('--help prints usage and exits 0', async () => {

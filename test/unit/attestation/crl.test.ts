@@ -2,8 +2,8 @@
 import { constants, sign } from 'node:crypto';
 import { verifyEvidence } from '../../../src/attestation';
 import { children, encoded, readNode } from '../../../src/attestation/asn1/der-reader';
-import { bitString, explicit, nul, oid, seq, time, uint } from '../../../src/attestation/asn1/der-writer';
-import { type SandboxAmdChain, createSandboxAmdChain, issueSandboxSnpEvidence } from '../../../src/attestation/sandbox-issuer';
+import { bitString, explicit, nul, oid, seq, time, uint } from '../../../src/sandbox/evidence/der-writer';
+import { type SandboxAmdChain, createSandboxAmdChain, issueSandboxSnpEvidence } from '../../../src/sandbox/evidence/snp-issuer';
 
 const PSS = seq(oid('1.2.840.113549.1.1.10'), seq(explicit(0, seq(oid('2.16.840.1.101.3.4.2.2'), nul())), explicit(1, seq(oid('1.2.840.113549.1.1.8'), seq(oid('2.16.840.1.101.3.4.2.2'), nul()))), explicit(2, uint(48))));
 

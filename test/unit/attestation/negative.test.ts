@@ -1,7 +1,7 @@
 // Tampered or mismatched evidence fails with the right check named, and every failure is listed.
 import { createHash } from 'node:crypto';
 import { type Verdict, loadAmdRoots, verifyEvidence } from '../../../src/attestation';
-import { createSandboxAmdChain, issueSandboxSnpEvidence } from '../../../src/attestation/sandbox-issuer';
+import { createSandboxAmdChain, issueSandboxSnpEvidence } from '../../../src/sandbox/evidence/snp-issuer';
 import { readVector, readVectorText } from './vectors';
 
 const NOW = '2026-11-22T00:00:00Z';

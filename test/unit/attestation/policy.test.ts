@@ -1,5 +1,6 @@
 // Policy parsing: both protojson spellings, lossless uint64, base64 and hex bytes, unknown keys ignored, clear errors.
 import { PolicyError, type SnpPolicy, type TdxPolicy, parsePolicy } from '../../../src/attestation';
+import { POLICY_FIELDS, unknownPolicyKeys } from '../../../src/attestation/policy/fields';
 import { JsonNumber, parseJsonLossless, rawTopLevelMember } from '../../../src/attestation/policy/json';
 import { readVectorText } from './vectors';
 
@@ -61,6 +62,53 @@ describe('SNP policy', () => {
   ])('rejects %s', (text, message) => {
     expect(() => parsePolicy(text)).toThrow(PolicyError);
     expect(() => parsePolicy(text)).toThrow(message);
+  });
+});
+
+describe('pinned policies: unknown keys refused', () => {
+  test('the shared Cocos policies (both spellings, SNP and TDX) have no key outside the field table', () => {
+    for (const f of ['attestation_policy.v0.8.2.json', 'attestation_policy.2026-03.json', 'attestation_policy_tdx.v0.8.2.json', 'attestation_policy_tdx.2026-03.json']) {
+      const text = readVectorText('cocos', f);
+      expect([f, unknownPolicyKeys(JSON.parse(text))]).toEqual([f, []]);
+      expect(() => parsePolicy(text, { unknownKeys: 'refuse' })).not.toThrow();
+    }
+  });
+
+  test('a misspelt key is named with the field meant, at any depth, in both platforms; ignored only when asked', () => {
+    const snp = JSON.stringify({ policy: { measurment: 'AAAA', chipId: Buffer.alloc(64).toString('base64') }, rootOfTrust: { productLine: 'Milan', chekCrl: true } });
+    expect(() => parsePolicy(snp, { unknownKeys: 'refuse' })).toThrow(
+      new PolicyError('policy.measurment: not a policy field (did you mean measurement? a check cvmflow does not know would be skipped, so the key is refused); rootOfTrust.chekCrl: not a policy field (did you mean check_crl? a check cvmflow does not know would be skipped, so the key is refused)'),
+    );
+    expect((parsePolicy(snp) as SnpPolicy).measurement).toBeUndefined(); // what the lenient parse of a served policy makes of it
+    const tdx = { policy: { header_policy: { minimum_qe_svn: 1 }, td_quote_body_policy: { mr_td_x: 'AA' } } };
+    expect(unknownPolicyKeys(tdx)).toEqual([{ path: ['policy', 'td_quote_body_policy', 'mr_td_x'], message: expect.stringMatching(/^not a policy field \(did you mean mr_td\?/) }]);
+    expect(unknownPolicyKeys({ pcr_values: { sha512: {} } }).map((u) => u.path.join('.'))).toEqual(['pcr_values.sha512']);
+  });
+
+  test('every field in the table is one the parser reads: a bad value in it is an error', () => {
+    const accepted: string[] = [];
+    for (const [platform, tree] of Object.entries(POLICY_FIELDS)) {
+      for (const [section, fields] of Object.entries(tree)) {
+        if (section === 'pcr_values') continue; // banks: checked above
+        for (const [key, sub] of Object.entries(fields as Record<string, unknown>)) {
+          if (sub === 'not-checked') continue;
+          const leaves = sub === true ? [[key]] : Object.entries(sub as object).filter(([, v]) => v !== 'not-checked').map(([k]) => [key, k]);
+          for (const leaf of leaves) {
+            const body: Record<string, unknown> = platform === 'tdx' ? { policy: { header_policy: {}, td_quote_body_policy: {} } } : { policy: {} };
+            let at = ((body[section] ??= {}) as Record<string, unknown>);
+            for (const k of leaf.slice(0, -1)) at = (at[k] ??= {}) as Record<string, unknown>;
+            at[leaf.at(-1)!] = [{ not: 'a value' }];
+            try {
+              parsePolicy(JSON.stringify(body));
+              accepted.push([platform, section, ...leaf].join('.'));
+            } catch (err) {
+              expect(err).toBeInstanceOf(PolicyError);
+            }
+          }
+        }
+      }
+    }
+    expect(accepted).toEqual([]);
   });
 });
 

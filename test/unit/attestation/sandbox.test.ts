@@ -1,7 +1,7 @@
 // Sandbox evidence goes through the real parsers and verifiers, and verifies only when its root is trusted explicitly.
 import { X509Certificate } from 'node:crypto';
 import { parsePolicy, verifyEvidence } from '../../../src/attestation';
-import { createSandboxAmdChain, issueSandboxSnpEvidence } from '../../../src/attestation/sandbox-issuer';
+import { createSandboxAmdChain, issueSandboxSnpEvidence } from '../../../src/sandbox/evidence/snp-issuer';
 import { parseCertTable } from '../../../src/attestation/snp/cert-table';
 import { parseSnpReport } from '../../../src/attestation/snp/report';
 

@@ -2,7 +2,7 @@
 // Built here from sandbox evidence so the proto → ABI re-serialisation, AK binding and PCR policy are exercised.
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { verifyEvidence } from '../../../src/attestation';
-import { createSandboxAmdChain, issueSandboxSnpEvidence } from '../../../src/attestation/sandbox-issuer';
+import { createSandboxAmdChain, issueSandboxSnpEvidence } from '../../../src/sandbox/evidence/snp-issuer';
 import { parseCertTable } from '../../../src/attestation/snp/cert-table';
 
 const varint = (n: bigint | number): Buffer => {

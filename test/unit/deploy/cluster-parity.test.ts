@@ -1,4 +1,4 @@
-// docker-compose.yml and the native cluster (`npm run cluster`, src/worker/cluster) are two ways to run the
+// docker-compose.yml and the native cluster (`npm run cluster`, src/dev/cluster) are two ways to run the
 // same deployment: same server and UI versions, databases, frontend port, database env names and defaults,
 // dynamic config file, shard count and namespace retention. Nothing here starts a process.
 import { existsSync, readFileSync } from 'node:fs';
@@ -22,7 +22,7 @@ import {
   SQL_PLUGIN,
   TEMPORAL_SERVER_VERSION,
   TEMPORAL_UI_VERSION,
-} from '../../../src/worker/cluster';
+} from '../../../src/dev/cluster';
 
 const root = resolve(__dirname, '..', '..', '..');
 interface Service {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { VerdictSchema } from '../../../../src/attestation';
-import { runAttestVerify } from '../../../../src/attestation/cli';
+import { runAttestVerify } from '../../../../src/client/cli/attest';
 import { main } from '../../../../src/client/cli/main';
 import { createPhalaSandbox } from '../../../../src/sandbox/phala';
 import { SandboxClock } from '../../../../src/sandbox/http/clock';

@@ -19,7 +19,7 @@ export class ManualClock extends SandboxClock {
   }
 }
 
-/** A fake issuer that stands in for src/attestation/sandbox-issuer.ts: deterministic, recognisable bytes. */
+/** A fake issuer that stands in for src/sandbox/evidence/snp-issuer.ts: deterministic, recognisable bytes. */
 export function fakeIssuer(calls: string[] = []): IssueEvidence {
   return (cvm) => {
     calls.push(cvm.id);

@@ -262,8 +262,8 @@ describe('default evidence source', () => {
     expect(text).toBe('{"policy":{"minimum_tcb":15352208179752599555,"measurement":"AQID","vmpl":2},"note":"a \\"q\\""}');
   });
 
-  it('loads src/attestation/sandbox-issuer.ts exactly when it exists', async () => {
-    const exists = ['ts', 'js'].some((ext) => existsSync(join(__dirname, '../../../../src/attestation', `sandbox-issuer.${ext}`)));
+  it('loads src/sandbox/evidence/snp-issuer.ts exactly when it exists', async () => {
+    const exists = ['ts', 'js'].some((ext) => existsSync(join(__dirname, '../../../../src/sandbox/evidence', `snp-issuer.${ext}`)));
     const mod = await loadSandboxIssuer();
     expect(mod !== undefined).toBe(exists);
   });

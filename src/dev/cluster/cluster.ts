@@ -4,7 +4,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { searchAttributeRegistrations } from '../../contract/search-attributes';
-import { portIsFree } from '../dev-server';
+import { portIsFree } from '../../worker/dev-server';
 import { resolveTemporalCli } from '../toolchain/temporal-cli';
 import { postgresSchemaDirs, resolveTemporalServerTools, type ServerTools } from '../toolchain/temporal-server';
 import { NAMESPACE_RETENTION, SERVICES } from './constants';

@@ -1,7 +1,7 @@
 // Port layout and the `development.yaml` each server process loads (modelled on the server's
 // config/development-postgres12.yaml, with cvmflow's database settings, ports and dynamic config).
 import { stringify } from 'yaml';
-import { portIsFree } from '../dev-server';
+import { portIsFree } from '../../worker/dev-server';
 import { DYNAMIC_CONFIG_FILE, NUM_HISTORY_SHARDS, SERVICES, SQL_PLUGIN, VISIBILITY_MAX_CONNS, type ServiceName } from './constants';
 import type { PgSettings } from './settings';
 
@@ -118,7 +118,7 @@ export function serverConfig(input: ServerConfigInput): Record<string, unknown> 
 }
 
 export function serverConfigYaml(input: ServerConfigInput): string {
-  return `# Written by cvmflow (src/worker/cluster); regenerated on every start.\n${stringify(serverConfig(input))}`;
+  return `# Written by cvmflow (src/dev/cluster); regenerated on every start.\n${stringify(serverConfig(input))}`;
 }
 
 /**

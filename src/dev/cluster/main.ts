@@ -2,12 +2,12 @@
 // the foreground until Ctrl-C/SIGTERM. The worker reaches it with TEMPORAL_ADDRESS.
 import { relative } from 'node:path';
 import { ToolchainError } from '../toolchain/temporal-cli';
-import { PROJECT_ROOT } from '../toolchain/paths';
+import { PROJECT_ROOT } from '../../common/paths';
 import { TEMPORAL_SERVER_VERSION } from './constants';
 import { dropClusterDatabases, startCluster, type Cluster, type StartClusterOptions } from './cluster';
 import { ClusterError } from './postgres';
 import { ClusterConfigError } from './settings';
-import { DevServerError } from '../dev-server';
+import { DevServerError } from '../../worker/dev-server';
 
 const USAGE = `usage: npm run cluster -- [--nodes N] [--base-port PORT] [--drop-databases]
   --nodes N           server processes (1-9; default CVMFLOW_CLUSTER_NODES or 1)

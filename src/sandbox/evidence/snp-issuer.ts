@@ -2,11 +2,11 @@
 // Verifiers accept it only with trust { extraArks: [rootPem], allowSandbox: true }; it goes through the real code paths.
 import { type KeyObject, constants, createHash, generateKeyPair, generateKeyPairSync, sign } from 'node:crypto';
 import { promisify } from 'node:util';
-import { bitString, bool, explicit, ia5, nul, octets, oid, printable, seq, set, time, uint, utf8 } from './asn1/der-writer';
-import { buildCertTable } from './snp/cert-table';
-import { OID } from './snp/endorsement';
-import { SNP_REPORT_SIZE, SNP_SIGNED_SIZE, type TcbParts, encodeTcb } from './snp/report';
-import { derToPem } from './x509';
+import { bitString, bool, explicit, ia5, nul, octets, oid, printable, seq, set, time, uint, utf8 } from './der-writer';
+import { buildCertTable } from './cert-table';
+import { OID } from '../../attestation/snp/endorsement';
+import { SNP_REPORT_SIZE, SNP_SIGNED_SIZE, type TcbParts, encodeTcb } from '../../attestation/snp/report';
+import { derToPem } from '../../attestation/x509';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 

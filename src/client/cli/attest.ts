@@ -1,15 +1,15 @@
 // `attest verify`: read files, call verifyEvidence (or verifyDstackAttestation for Phala / dstack JSON evidence),
 // print one line per check (or JSON). Exit 0 verified, 1 not, 2 usage.
 import { readFileSync } from 'node:fs';
-import { DstackPolicyInputError, buildDstackPolicy, dstackJsonOf, type DstackIdentityFlags } from './dstack/cli-input';
-import { verifyDstackAttestation } from './dstack/verify';
-import type { CollateralBundle } from './input';
-import { parsePolicy } from './policy/parse';
-import type { DcapCollateral } from './tdx/verify';
-import type { Verdict } from './verdict';
-import { verifyEvidence } from './verify';
-import { errorMessage } from './bytes';
-import { certificatesFrom, parseCertificate } from './x509';
+import { verifyDstackAttestation } from '../../attestation/dstack/verify';
+import type { CollateralBundle } from '../../attestation/input';
+import { parsePolicy } from '../../attestation/policy/parse';
+import type { DcapCollateral } from '../../attestation/tdx/verify';
+import type { Verdict } from '../../attestation/verdict';
+import { verifyEvidence } from '../../attestation/verify';
+import { errorMessage } from '../../attestation/bytes';
+import { certificatesFrom, parseCertificate } from '../../attestation/x509';
+import { DstackPolicyInputError, buildDstackPolicy, dstackJsonOf, type DstackIdentityFlags } from './attest-dstack-input';
 
 export interface CliIo {
   stdout: { write(text: string): unknown };
@@ -195,7 +195,7 @@ export async function runAttestVerify(argv: string[], io: CliIo): Promise<number
     if (!args.policy) throw new UsageError(`--policy is required: --expect and the identity flags apply only to Phala / dstack JSON evidence, and ${args.evidence} is not that`);
     const policyText = readArg('--policy', args.policy).toString('utf8');
     try {
-      parsePolicy(policyText);
+      parsePolicy(policyText, { unknownKeys: 'refuse' });
     } catch (err) {
       throw new UsageError(`--policy ${args.policy}: not a valid attestation policy: ${errorMessage(err)}`);
     }

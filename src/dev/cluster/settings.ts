@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { PROJECT_ROOT } from '../toolchain/paths';
+import { PROJECT_ROOT } from '../../common/paths';
 import {
   DEFAULT_CLUSTER_DIR,
   DEFAULT_CLUSTER_NAMESPACE,

@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveTemporalCli, ToolchainError } from '../../../src/worker/toolchain/temporal-cli';
+import { resolveTemporalCli, ToolchainError } from '../../../src/dev/toolchain/temporal-cli';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'tcli-'));
 

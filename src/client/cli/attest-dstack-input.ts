@@ -1,7 +1,7 @@
 // `attest verify` for Phala / dstack JSON evidence: recognise it, and build the expected identity from an --expect
 // (or --policy) JSON file plus identity flags, with errors that name the flag and the field.
-import { DstackPolicySchema, type DstackPolicy } from './policy';
-import { looksLikeDstack } from './evidence';
+import { DstackPolicySchema, type DstackPolicy } from '../../attestation/dstack/policy';
+import { looksLikeDstack } from '../../attestation/dstack/evidence';
 
 /** The parsed JSON when the evidence file is a dstack / Phala attestation, else undefined (binary or other JSON). */
 export function dstackJsonOf(evidence: Buffer): unknown {

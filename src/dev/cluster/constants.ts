@@ -1,7 +1,7 @@
 // The native cluster's fixed settings, shared with docker-compose.yml (checked by test/unit/deploy/cluster-parity.test.ts).
 import { resolve } from 'node:path';
 import { DEFAULT_NAMESPACE } from '../../contract/defaults';
-import { PROJECT_ROOT } from '../toolchain/paths';
+import { PROJECT_ROOT } from '../../common/paths';
 import { TEMPORAL_SERVER_VERSION } from '../toolchain/temporal-server';
 
 export { TEMPORAL_SERVER_VERSION };

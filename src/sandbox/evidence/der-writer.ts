@@ -1,4 +1,4 @@
-// Minimal DER writer, only what the sandbox issuer needs to build AMD-shaped certificates.
+// Minimal DER writer, only what the sandbox evidence issuers need to build AMD- and Intel-shaped certificates.
 
 function lengthBytes(len: number): Buffer {
   if (len < 0x80) return Buffer.from([len]);

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
+import { PROJECT_ROOT } from '../../common/paths';
 
-/** The project root (the folder with package.json), from src/ or lib/ alike. */
-export const PROJECT_ROOT = resolve(__dirname, '..', '..', '..');
 /** Git-ignored folder for tools the project builds itself (Temporal CLI, server). */
 export const TOOLS_DIR = resolve(PROJECT_ROOT, '.tools');
