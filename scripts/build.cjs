@@ -29,6 +29,8 @@ async function main() {
     workflowsPath: join(root, 'lib', 'workflows', 'index.js'),
     // cvmflow's workflow metrics and trace propagation (src/workflows/interceptors.ts); the worker loads no others.
     workflowInterceptorModules: [join(root, 'lib', 'workflows', 'interceptors.js')],
+    // evaluated once per worker and shared by every workflow, not once per workflow (src/workflows/shared-modules.ts)
+    preloadModules: [join(root, 'lib', 'workflows', 'shared-modules.js')],
     logger: quietLogger(),
   });
   writeFileSync(bundlePath, code);

@@ -12,6 +12,7 @@ import { PhalaClient } from '../providers/phala/client';
 import { PrismClient } from '../providers/prism/client';
 import { startSandboxes } from '../sandbox';
 import { freePort, startDevServer } from '../worker/dev-server';
+import { defaultWorkflowSource } from '../worker/worker';
 import { resolveTemporalCli } from '../dev/toolchain/temporal-cli';
 
 export interface HistoryRow {
@@ -97,7 +98,8 @@ export async function benchLifecycleHistory(speed = 20): Promise<HistoryRow[]> {
   }
 }
 
-/** CUDO create → ACTIVE lifecycles started at once against `address`, one worker: lifecycles per second. */
+/** CUDO create → ACTIVE lifecycles started at once against `address`, one worker with the production bundle when
+ * built: lifecycles per second. At most 64 (the sandbox data center's public IPv4 addresses). */
 export async function benchLifecycleThroughput(address: string, count: number, speed = 50, opts: { dataConverter?: DataConverter } = {}): Promise<{ lifecyclesPerSecond: number; count: number; seconds: number }> {
   const sandboxes = await startSandboxes({ providers: ['cudo'], speed });
   const cudo = new CudoClient({ baseUrl: sandboxes.cudo!.url, apiKey: sandboxes.cudo!.apiKey, projectId: sandboxes.cudo!.projectId });
@@ -106,7 +108,7 @@ export async function benchLifecycleThroughput(address: string, count: number, s
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, dataConverter: opts.dataConverter });
-  const worker = await Worker.create({ connection: nativeConnection, taskQueue, activities, workflowsPath: require.resolve('../workflows'), dataConverter: opts.dataConverter });
+  const worker = await Worker.create({ connection: nativeConnection, taskQueue, activities, ...defaultWorkflowSource(), dataConverter: opts.dataConverter });
   const started = Date.now();
   await worker.runUntil(
     Promise.all(

@@ -1,30 +1,224 @@
-// `npm run bench`: every benchmark, each printing ratios measured within this one run.
+// `npm run bench [section ...] [--json]`: every benchmark as one table, each figure beside a reference measured in
+// this same run (the ratio column). Sections: attestation, worker, overhead, codec, history, detection, cluster
+// (default: all but cluster, which needs PostgreSQL). Sizes: CVMFLOW_BENCH_TEARDOWNS (pending teardowns, default
+// 2000; 10000 is the issue 16 target), CVMFLOW_BENCH_WORKER_TASKS (workflows per worker in the per-task row, default
+// 500), CVMFLOW_BENCH_LIFECYCLES (lifecycles and trivial workflows in the rate row, default 60, at most 64),
+// CVMFLOW_BENCH_DETECTION_COUNT (CVMs per side and round in the detection rows, default 8).
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { freePort, startDevServer } from '../worker/dev-server';
+import { resolveTemporalCli } from '../dev/toolchain/temporal-cli';
 import { benchAttestation } from './attestation';
+import { benchTrivialWorkflows } from './cluster';
 import { benchCodecOverhead } from './codec';
-import { benchDetection, formatDetectionRows } from './detection';
-import { benchLifecycleHistory } from './history';
+import { benchDetection } from './detection';
+import { benchLifecycleHistory, benchLifecycleThroughput } from './history';
+import { benchLifecycleOverhead } from './overhead';
+import { benchParked, benchWorkerCost, tinyBundlePath } from './worker-cost';
+
+export interface BenchRow {
+  what: string;
+  measured: string;
+  reference: string;
+  /** measured / reference (the direction the goal states). */
+  ratio?: number;
+  goal?: string;
+  /** The raw figures, for --json. */
+  values: Record<string, number | string>;
+}
+
+const MiB = 1024 * 1024;
+const f = (n: number, digits = 1) => n.toFixed(digits);
+const envInt = (name: string, fallback: number) => {
+  const n = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number >= 1 (got ${process.env[name]})`);
+  return n;
+};
+
+async function attestationRows(): Promise<BenchRow[]> {
+  const rows = await benchAttestation();
+  const out: BenchRow[] = [];
+  const find = (prefix: string) => rows.find((r) => r.name.startsWith(prefix));
+  const limit = find('snp-report-signature-only');
+  const snp = find('snp-verify');
+  const tdx = find('tdx');
+  for (const r of rows) {
+    const ref = r === snp ? limit : r.name.startsWith('dstack') ? tdx : undefined;
+    out.push({
+      what: `attestation: ${r.name}`,
+      measured: `${r.opsPerSec} /s`,
+      reference: ref ? `${ref.name}: ${ref.opsPerSec} /s` : '',
+      ratio: ref ? r.opsPerSec / ref.opsPerSec : undefined,
+      goal: r === snp ? '>= 0.9' : undefined,
+      values: { opsPerSec: r.opsPerSec, iterations: r.iterations, ...(ref ? { referenceOpsPerSec: ref.opsPerSec } : {}) },
+    });
+  }
+  return out;
+}
+
+async function workerRows(client: Client, address: string, tinyBundle: string): Promise<BenchRow[]> {
+  const out: BenchRow[] = [];
+  const teardowns = envInt('CVMFLOW_BENCH_TEARDOWNS', 2000);
+  const p = await benchParked(client, address, 'production', teardowns, tinyBundle);
+  const floor = await benchParked(client, address, 'minimal', teardowns, tinyBundle);
+  out.push({
+    what: `${teardowns} pending teardownCvm (1 day ahead): time to park`,
+    measured: `${f(p.parkSeconds)} s until all ran their first task`,
+    reference: `server accepted the ${teardowns} starts in ${f(p.acceptSeconds)} s`,
+    ratio: p.parkSeconds / p.acceptSeconds,
+    goal: '<= 1.2',
+    values: { teardowns, parkSeconds: p.parkSeconds, acceptSeconds: p.acceptSeconds, slowTaskWarnings: p.slowTaskWarnings },
+  });
+  out.push({
+    what: `  the same for ${teardowns} tiny workflows on a minimal worker (same search attribute and timer)`,
+    measured: `${f(floor.parkSeconds)} s until all ran their first task`,
+    reference: `server accepted the ${teardowns} starts in ${f(floor.acceptSeconds)} s`,
+    ratio: floor.parkSeconds / floor.acceptSeconds,
+    goal: '(the floor)',
+    values: { workflows: teardowns, parkSeconds: floor.parkSeconds, acceptSeconds: floor.acceptSeconds },
+  });
+  out.push({
+    what: `${teardowns} pending teardownCvm: worker memory`,
+    measured: `RSS +${f(p.rssDeltaBytes / MiB, 0)} MiB (${p.cachedWorkflows} cached, ${p.slowTaskWarnings} slow-task warnings)`,
+    reference: `minimal worker, ${teardowns} tiny workflows: +${f(floor.rssDeltaBytes / MiB, 0)} MiB (${floor.cachedWorkflows} cached)`,
+    ratio: p.rssDeltaBytes / floor.rssDeltaBytes,
+    goal: '<= +200 MiB at 10,000',
+    values: { rssDeltaBytes: p.rssDeltaBytes, cachedWorkflows: p.cachedWorkflows, minimalRssDeltaBytes: floor.rssDeltaBytes, minimalCachedWorkflows: floor.cachedWorkflows },
+  });
+  const n = envInt('CVMFLOW_BENCH_WORKER_TASKS', 500);
+  const c = await benchWorkerCost(client, address, n, tinyBundle);
+  out.push({
+    what: 'memory per first workflow task (teardownCvm vs tiny workflow)',
+    measured: `production worker ${f(c.production.rssBytesPerWorkflow / 1024, 0)} KiB`,
+    reference: `minimal TS worker ${f(c.minimal.rssBytesPerWorkflow / 1024, 0)} KiB (${n} workflows each)`,
+    ratio: c.production.rssBytesPerWorkflow / c.minimal.rssBytesPerWorkflow,
+    goal: '<= 1.5',
+    values: { workflows: n, productionBytes: c.production.rssBytesPerWorkflow, minimalBytes: c.minimal.rssBytesPerWorkflow },
+  });
+  out.push({
+    what: 'CPU per first workflow task (teardownCvm vs tiny workflow)',
+    measured: `production worker ${f(c.production.cpuMsPerWorkflow, 2)} ms`,
+    reference: `minimal TS worker ${f(c.minimal.cpuMsPerWorkflow, 2)} ms`,
+    ratio: c.production.cpuMsPerWorkflow / c.minimal.cpuMsPerWorkflow,
+    goal: '<= 1.5',
+    values: { workflows: n, productionMs: c.production.cpuMsPerWorkflow, minimalMs: c.minimal.cpuMsPerWorkflow },
+  });
+  const count = envInt('CVMFLOW_BENCH_LIFECYCLES', 60);
+  const trivial = await benchTrivialWorkflows(address, count);
+  const lifecycles = await benchLifecycleThroughput(address, count);
+  out.push({
+    what: `CUDO lifecycles/s vs trivial workflows/s (${count} at once)`,
+    measured: `${f(lifecycles.lifecyclesPerSecond, 2)} lifecycles/s`,
+    reference: `${f(trivial.workflowsPerSecond, 2)} pingCvmflow/s`,
+    ratio: lifecycles.lifecyclesPerSecond / trivial.workflowsPerSecond,
+    goal: '>= 0.7',
+    values: { count, lifecyclesPerSecond: lifecycles.lifecyclesPerSecond, trivialPerSecond: trivial.workflowsPerSecond },
+  });
+  return out;
+}
+
+async function overheadRows(client: Client, address: string, tinyBundle: string): Promise<BenchRow[]> {
+  const rows = await benchLifecycleOverhead(client, address, tinyBundle);
+  return rows.flatMap((r): BenchRow[] => [
+    {
+      what: `${r.workflow}, instant provider: start to result`,
+      measured: `${f(r.lifecycleMs, 0)} ms`,
+      reference: `minimal workflow, ${r.activities} no-op activities: ${f(r.floorMs, 0)} ms`,
+      ratio: r.lifecycleMs / r.floorMs,
+      goal: '<= 1.2',
+      values: { lifecycleMs: r.lifecycleMs, floorMs: r.floorMs, activities: r.activities },
+    },
+    { what: `${r.workflow}: events per lifecycle`, measured: `${r.events}`, reference: '', goal: '<= ~30', values: { events: r.events } },
+  ]);
+}
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const only = process.argv.slice(2);
-  const want = (name: string) => only.length === 0 || only.includes(name);
+  const args = process.argv.slice(2);
+  const json = args.includes('--json');
+  const only = args.filter((a) => a !== '--json');
+  const want = (name: string) => (only.length === 0 ? name !== 'cluster' : only.includes(name));
+  const rows: BenchRow[] = [];
+  const progress = (s: string) => process.stderr.write(`bench: ${s}\n`);
+  // Each row is also logged as it is measured, so a run that fails later keeps what it measured.
+  const add = (...added: BenchRow[]) => {
+    for (const r of added) progress(`${r.what}: ${r.measured} | ${r.reference}${r.ratio === undefined ? '' : ` | ratio ${f(r.ratio, 2)}`}`);
+    rows.push(...added);
+  };
 
   if (want('attestation')) {
-    const rows = await benchAttestation();
-    console.log('\n## Attestation verification (verifications per second, one core)');
-    for (const r of rows) console.log(`${r.name.padEnd(48)} ${String(r.opsPerSec).padStart(8)} /s  (${r.iterations} runs)`);
-    const snp = rows.find((r) => r.name.startsWith('snp-verify'));
-    const limit = rows.find((r) => r.name.startsWith('snp-report-signature-only'));
-    if (snp && limit) console.log(`SNP verification / report-signature-only limit: ${(snp.opsPerSec / limit.opsPerSec).toFixed(2)} (goal >= 0.9; the rest is the policy and verdict)`);
-    const tdx = rows.find((r) => r.name.startsWith('tdx'));
-    const dstack = rows.find((r) => r.name.startsWith('dstack'));
-    if (snp && tdx) console.log(`SNP / TDX throughput ratio: ${(snp.opsPerSec / tdx.opsPerSec).toFixed(1)}x`);
-    if (dstack && tdx) console.log(`dstack / TDX throughput ratio: ${(dstack.opsPerSec / tdx.opsPerSec).toFixed(2)}x (the event-log replay and identity checks on top of DCAP)`);
-    if (dstack && snp) console.log(`dstack / SNP throughput ratio: ${(dstack.opsPerSec / snp.opsPerSec).toFixed(2)}x`);
+    progress('attestation');
+    add(...(await attestationRows()));
   }
+
+  if (want('worker') || want('overhead')) {
+    const dir = mkdtempSync(join(tmpdir(), 'cvmflow-bench-'));
+    const server = await startDevServer({ cli: resolveTemporalCli(), port: await freePort(), namespace: 'default', logFile: join(dir, 'dev.log') });
+    const connection = await Connection.connect({ address: server.address });
+    try {
+      const client = new Client({ connection });
+      const tinyBundle = await tinyBundlePath();
+      if (want('overhead')) {
+        progress('lifecycle overhead');
+        add(...(await overheadRows(client, server.address, tinyBundle)));
+      }
+      if (want('worker')) {
+        progress('worker cost (pending teardowns, per-task cost, lifecycle rate)');
+        add(...(await workerRows(client, server.address, tinyBundle)));
+      }
+    } finally {
+      await connection.close();
+      await server.stop();
+    }
+  }
+
+  if (want('codec')) {
+    progress('payload codec');
+    const c = await benchCodecOverhead(Number(process.env.CVMFLOW_BENCH_CODEC_COUNT ?? '25'));
+    add({
+      what: 'CUDO lifecycles/s, payloads encrypted vs plain',
+      measured: `${f(c.encryptedPerSecond, 2)} /s encrypted`,
+      reference: `${f(c.plainPerSecond, 2)} /s plain (${c.lifecycles} lifecycles); codec alone ${Math.round(c.codecRoundTripsPerSecond)} round trips/s`,
+      ratio: c.throughputRatio,
+      values: { ...c },
+    });
+  }
+
+  if (want('history')) {
+    progress('history size under a 10x slower boot');
+    for (const r of await benchLifecycleHistory()) {
+      add({
+        what: `${r.workflow}: events, CVM boots 10x slower`,
+        measured: `${r.eventsSlowBoot} events (${f(r.secondsSlowBoot)} s)`,
+        reference: `${r.events} events (${f(r.seconds)} s)`,
+        ratio: r.eventsSlowBoot / r.events,
+        goal: 'flat (1.0)',
+        values: { ...r },
+      });
+    }
+  }
+
+  if (want('detection')) {
+    progress('detection of Running (official tools vs awaitCvmState)');
+    const s = (ms: number) => `${f(ms / 1000, 2)} s`;
+    for (const r of await benchDetection({ perRound: envInt('CVMFLOW_BENCH_DETECTION_COUNT', 8) })) {
+      add({
+        what: `detection of Running, ${r.provider} (${r.case}): p50 from Running to the step done`,
+        measured: `cvmflow ${s(r.cvmflow.p50Ms)}, ${f(r.cvmflow.requestsPerCvm, 2)} requests/CVM`,
+        reference: `${r.tool.name}: ${s(r.tool.p50Ms)}, ${f(r.tool.requestsPerCvm, 2)} requests/CVM (${r.cvmflow.cvms} CVMs each)`,
+        ratio: r.p50Ratio,
+        goal: `<= 0.5 at requests <= 1 (requests ${f(r.requestRatio, 2)})`,
+        values: { p50Ratio: r.p50Ratio, requestRatio: r.requestRatio, toolP50Ms: r.tool.p50Ms, cvmflowP50Ms: r.cvmflow.p50Ms, toolRequests: r.tool.requestsPerCvm, cvmflowRequests: r.cvmflow.requestsPerCvm },
+      });
+    }
+  }
+
+  if (json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+  else printTable(rows);
 
   if (want('cluster')) {
     // Its own process: it starts a dev server and a 2-node PostgreSQL cluster and compares them in one run.
@@ -32,29 +226,13 @@ async function main(): Promise<void> {
     const r = spawnSync(process.execPath, [join(__dirname, 'cluster-main.js'), process.env.CVMFLOW_BENCH_COUNT ?? '300'], { stdio: 'inherit' });
     if (r.status !== 0) console.log('(cluster benchmark failed; see above)');
   }
-
-  if (want('codec')) {
-    console.log('\n## Payload codec overhead (AES-256-GCM + brotli) on CUDO lifecycle throughput, same dev server');
-    const c = await benchCodecOverhead(Number(process.env.CVMFLOW_BENCH_CODEC_COUNT ?? '25'));
-    console.log(`lifecycles/s plain ${c.plainPerSecond.toFixed(2)} → encrypted ${c.encryptedPerSecond.toFixed(2)} (ratio ${c.throughputRatio.toFixed(2)}, ${c.lifecycles} lifecycles); codec alone ${Math.round(c.codecRoundTripsPerSecond)} encode+decode/s of a lifecycle input`);
-  }
-
-  if (want('history')) {
-    console.log('\n## Lifecycle history size (events) when the CVM boots 10x slower');
-    const rows = await benchLifecycleHistory();
-    for (const r of rows) {
-      console.log(`${r.workflow.padEnd(24)} events ${String(r.events).padStart(4)} → ${String(r.eventsSlowBoot).padStart(4)} (ratio ${(r.eventsSlowBoot / r.events).toFixed(2)}), wall ${r.seconds.toFixed(1)} s → ${r.secondsSlowBoot.toFixed(1)} s (ratio ${(r.secondsSlowBoot / r.seconds).toFixed(1)})`);
-    }
-  }
-
-  await detectionSection(want);
 }
 
-/** Goal 4 of issue 16 (detection of Running): kept apart so it can move into the one table as it is. */
-async function detectionSection(want: (name: string) => boolean): Promise<void> {
-  if (!want('detection')) return;
-  console.log('\n## Detection of Running: p50 from the provider reporting Running to the step done, official tool vs cvmflow');
-  for (const line of formatDetectionRows(await benchDetection({ perRound: Number(process.env.CVMFLOW_BENCH_DETECTION_COUNT ?? '8') }))) console.log(line);
+function printTable(rows: BenchRow[]): void {
+  const cells = rows.map((r) => [r.what, r.measured, r.reference, r.ratio === undefined ? '' : f(r.ratio, 2), r.goal ?? '']);
+  console.log('| what | measured | reference, same run | ratio | goal |');
+  console.log('|---|---|---|---|---|');
+  for (const c of cells) console.log(`| ${c.join(' | ')} |`);
 }
 
 main().then(

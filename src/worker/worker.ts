@@ -11,6 +11,8 @@ import { buildIdOfBundle, buildIdOfBundleFile, deploymentOptions, type WorkerVer
 
 export const PRODUCTION_BUNDLE = join(PROJECT_ROOT, 'lib', 'workflow-bundle.js');
 export const WORKFLOWS_PATH = require.resolve('../workflows');
+/** Evaluated once per worker and shared by every workflow, not once per workflow (src/workflows/shared-modules.ts). */
+export const WORKFLOW_PRELOAD_MODULES = [require.resolve('../workflows/shared-modules')];
 
 export interface CreateWorkerParams {
   connection: NativeConnection;
@@ -39,6 +41,7 @@ async function bundled(source: Pick<WorkerOptions, 'workflowBundle' | 'workflows
   const { code } = await bundleWorkflowCode({
     workflowsPath: source.workflowsPath!,
     workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    preloadModules: WORKFLOW_PRELOAD_MODULES,
     logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: console.warn, error: console.error },
   });
   return { workflowBundle: { code }, buildId: buildIdOfBundle(code) };
@@ -64,7 +67,7 @@ export async function createWorker(p: CreateWorkerParams): Promise<CvmflowWorker
     ...deploymentOptions(version),
     maxConcurrentActivityTaskExecutions: p.config.worker.maxConcurrentActivityTaskExecutions,
     maxConcurrentWorkflowTaskExecutions: p.config.worker.maxConcurrentWorkflowTaskExecutions,
-    ...(p.config.worker.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: p.config.worker.maxCachedWorkflows } : {}),
+    maxCachedWorkflows: p.config.worker.maxCachedWorkflows,
     shutdownGraceTime: p.config.worker.shutdownGraceTimeMs,
   });
   return { worker, version };

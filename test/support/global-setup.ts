@@ -45,6 +45,7 @@ export default async function globalSetup(): Promise<void> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('./test-workflows'),
     workflowInterceptorModules: [require.resolve('../../src/workflows/interceptors')],
+    preloadModules: [require.resolve('../../src/workflows/shared-modules')],
     logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error },
   });
   const bundlePath = join(dir, 'workflow-bundle.js');

@@ -2,3 +2,4 @@
 export * from '../../src/workflows';
 export * from './workflows/foundation';
 export * from './workflows/call-activity';
+export * from './workflows/shared-modules-probe';

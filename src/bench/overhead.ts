@@ -1,0 +1,96 @@
+// A lifecycle's cost above the Temporal floor (issue 16, goal 3): each provider's lifecycle on cvmflow's production
+// worker with the sandbox answering at once, beside a minimal workflow on a minimal worker making the same number
+// of no-op activity calls, one after another on the same dev server in the same run; plus events per lifecycle.
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { CudoClient } from '../providers/cudo/client';
+import { PhalaClient } from '../providers/phala/client';
+import { PrismClient } from '../providers/prism/client';
+import { startSandboxes } from '../sandbox';
+import { loadConfig } from '../worker/config';
+import { createWorker } from '../worker/worker';
+
+export interface OverheadRow {
+  workflow: string;
+  /** Median ms from start to result of the lifecycle, and of the minimal workflow with as many activities. */
+  lifecycleMs: number;
+  floorMs: number;
+  activities: number;
+  events: number;
+}
+
+const LIFECYCLES: { type: string; args: (id: string) => unknown[] }[] = [
+  { type: 'createCudoVm', args: (id) => [{ vmId: `oh-${id}`, dataCenterId: 'gb-bournemouth-1', machineType: 'epyc-milan', bootDiskImageId: 'ubuntu-2204', vcpus: 2, memoryGib: 4, pollInterval: '100ms', providerCallTimeout: '10s' }] },
+  { type: 'provisionPhalaCvm', args: (id) => [{ name: `oh-${id}`, composeFile: 'services: {}\n', pollInterval: '100ms', providerCallTimeout: '10s' }] },
+  { type: 'createAttestedPrismCvm', args: (id) => [{ name: `oh-${id}`, pollInterval: '100ms', providerCallTimeout: '10s' }] },
+];
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function timed(run: () => Promise<unknown>): Promise<number> {
+  const began = process.hrtime.bigint();
+  await run();
+  return Number(process.hrtime.bigint() - began) / 1e6;
+}
+
+/** `rounds` runs of each lifecycle and of its floor, alternating, on one production and one minimal worker. */
+export async function benchLifecycleOverhead(client: Client, address: string, tinyBundle: string, rounds = 5): Promise<OverheadRow[]> {
+  // A sandbox at 10,000x: a 2-8 s boot takes under a millisecond, so only cvmflow and Temporal are measured.
+  const sandboxes = await startSandboxes({ providers: ['phala', 'prism', 'cudo'], speed: 10_000 });
+  const phala = new PhalaClient({ baseUrl: sandboxes.phala!.url, apiKey: sandboxes.phala!.apiKey });
+  const prism = new PrismClient({ baseUrl: sandboxes.prism!.url, token: sandboxes.prism!.token, domainId: sandboxes.prism!.domainId });
+  const cudo = new CudoClient({ baseUrl: sandboxes.cudo!.url, apiKey: sandboxes.cudo!.apiKey, projectId: sandboxes.cudo!.projectId });
+  const tag = randomUUID().slice(0, 8);
+  const taskQueue = `bench-overhead-${tag}`;
+  const floorQueue = `bench-floor-${tag}`;
+  const connection = await NativeConnection.connect({ address });
+  try {
+    const config = loadConfig({ ...process.env, TEMPORAL_ADDRESS: address, CVMFLOW_TASK_QUEUE: taskQueue, CVMFLOW_WORKER_VERSIONING: 'off', CVMFLOW_SANDBOX: 'off', CVMFLOW_LOG_LEVEL: 'warn' });
+    const activities = createActivities({
+      workerInfo: { taskQueue, providers: { phala: 'sandbox', prism: 'sandbox', cudo: 'sandbox' } },
+      phala,
+      prism,
+      cudo,
+      sandboxAttestationRoot: () => sandboxes.prism!.sandbox.sandboxRootPem() + sandboxes.phala!.sandbox.sandboxTdxRootPem(),
+      sandboxTdxCollateral: () => sandboxes.phala!.sandbox.sandboxTdxCollateral(),
+    });
+    const workflowSource = config.workflowBundle ? { workflowBundle: { codePath: config.workflowBundle } } : undefined;
+    const { worker } = await createWorker({ connection, config, activities, workflowSource });
+    const floor = await Worker.create({ connection, taskQueue: floorQueue, workflowBundle: { codePath: tinyBundle }, activities: { noop: async () => undefined } });
+    const rows: OverheadRow[] = [];
+    await Promise.all([
+      floor.run(),
+      worker.runUntil(async () => {
+        try {
+          for (const [li, l] of LIFECYCLES.entries()) {
+            const lifecycle: number[] = [];
+            const floorRuns: number[] = [];
+            let activityCount = 0;
+            let events = 0;
+            for (let r = 0; r < rounds + 1; r++) {
+              const id = `${tag}-${li}-${r}`;
+              const handle = await client.workflow.start(l.type, { taskQueue, workflowId: `bench/${id}`, args: l.args(id) });
+              const ms = await timed(() => handle.result());
+              const history = (await handle.fetchHistory()).events ?? [];
+              activityCount = history.filter((e) => e.activityTaskScheduledEventAttributes).length;
+              events = history.length;
+              const floorMs = await timed(() => client.workflow.execute('tinyActivities', { taskQueue: floorQueue, workflowId: `bench/floor-${id}`, args: [activityCount] }));
+              if (r === 0) continue; // the first round warms both workers up
+              lifecycle.push(ms);
+              floorRuns.push(floorMs);
+            }
+            rows.push({ workflow: l.type, lifecycleMs: median(lifecycle), floorMs: median(floorRuns), activities: activityCount, events });
+          }
+        } finally {
+          floor.shutdown();
+        }
+      }),
+    ]);
+    return rows;
+  } finally {
+    await Promise.all([connection.close(), phala.close(), prism.close(), cudo.close()]);
+    await sandboxes.close();
+  }
+}

@@ -1,0 +1,25 @@
+// The reference workflows of the worker-cost bench (src/bench/worker-cost.ts): as small as a TypeScript workflow
+// gets, bundled on their own, so a minimal worker runs them beside cvmflow's production worker on one server.
+import { defineSearchAttributeKey } from '@temporalio/common';
+import { proxyActivities, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+
+const { noop } = proxyActivities<{ noop(): Promise<void> }>({ startToCloseTimeout: '10s' });
+
+const CvmStep = defineSearchAttributeKey('CvmStep', 'KEYWORD');
+
+/** Parks on a timer, like a pending teardown (which shows its step the same way): one workflow task, then nothing
+ * until the timer fires. */
+export async function tinyPark(ms: number): Promise<void> {
+  upsertSearchAttributes([{ key: CvmStep, value: 'scheduled' }]);
+  await sleep(ms);
+}
+
+/** `n` no-op activities one after another: the Temporal floor of a lifecycle making as many calls. */
+export async function tinyActivities(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await noop();
+}
+
+/** The trivial workflow (one activity) whose rate is the ceiling lifecycles are compared with. */
+export async function tinyPing(): Promise<void> {
+  await noop();
+}
