@@ -8,6 +8,9 @@ import { Progress } from './support/progress';
 import { providerPort, type Requested } from './support/provider-port';
 import { FailureTypes } from '../contract/failures';
 
+/** A replicate records the replica's id as the run's CvmId, so a teardown can prove cvmflow created it. */
+export const PATCH_OPERATE_RECORDS_REPLICA = 'operate-records-replica';
+
 export async function operateCvm(raw: OperateCvmInput): Promise<OperateCvmResult> {
   const input = parseWorkflowInput('operateCvm', OperateCvmInputSchema, raw);
   const startedAt = new Date().toISOString();
@@ -26,7 +29,7 @@ export async function operateCvm(raw: OperateCvmInput): Promise<OperateCvmResult
     throw failed(input, err, progress);
   }
   // A replica is a CVM cvmflow created: its id becomes this run's CvmId, the record that lets a teardown delete it.
-  const replica = waitOn !== input.cvmId && patched('operate-records-replica') ? { cvmId: waitOn } : {};
+  const replica = waitOn !== input.cvmId && patched(PATCH_OPERATE_RECORDS_REPLICA) ? { cvmId: waitOn } : {};
   progress.step('done', { providerStatus: final.status, ...replica });
   return {
     provider: input.provider,

@@ -26,6 +26,9 @@ import { providerPort } from './support/provider-port';
 import { lifecycleWorkflowId } from '../contract/workflow-ids';
 import { FailureTypes } from '../contract/failures';
 
+/** A live CVM is deleted only with proof that cvmflow created it (runs from before this step delete without asking). */
+export const PATCH_TEARDOWN_RECORDED_ONLY = 'teardown-recorded-only';
+
 export async function teardownCvm(raw: TeardownCvmInput): Promise<TeardownCvmResult> {
   const input = parseWorkflowInput('teardownCvm', TeardownCvmInputSchema, raw);
   const progress = new Progress(input.provider, { cvmId: input.cvmId, cvmName: input.cvmName });
@@ -79,7 +82,7 @@ export async function teardownCvm(raw: TeardownCvmInput): Promise<TeardownCvmRes
   if (!target) return finish('already-gone');
   progress.update({ cvmId: target.cvmId, providerStatus: target.status });
   if (target.class === 'gone') return finish('already-gone');
-  if (patched('teardown-recorded-only')) await proveOwned(acts, target, input.cvmName);
+  if (patched(PATCH_TEARDOWN_RECORDED_ONLY)) await proveOwned(acts, target, input.cvmName);
 
   await gracefulStop(acts, input, target, progress);
   progress.step('delete');
