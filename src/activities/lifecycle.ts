@@ -7,7 +7,7 @@ import { EnvVarRefSchema, ProviderSchema, type Provider } from '../contract/comm
 import { gatherCollateral, type CollateralOptions } from '../attestation/collateral';
 import { verifyEvidence } from '../attestation';
 import type { CudoClient } from '../providers/cudo/client';
-import { classifyCudoGone, classifyCudoVm } from '../contract/rules/cudo';
+import { classifyCudoGone, classifyCudoVm, CUDO_WORKFLOW_ID, hasCvmflowMark } from '../contract/rules/cudo';
 import { decideWait, type CvmObservation } from '../contract/rules/cvm';
 import { PROVIDER_PROFILES } from '../contract/rules/profiles';
 import { isProviderError } from '../providers/http/errors';
@@ -122,6 +122,7 @@ const OBSERVERS: Record<Provider, Observer> = {
       const vm = (await deps.cudo.getVm({ id: cvmId }, { signal })).VM;
       const c = classifyCudoVm(vm);
       const v = vm as Record<string, unknown>;
+      const metadata = v.metadata as Record<string, string> | null | undefined;
       return {
         observation: {
           provider: 'cudo',
@@ -131,7 +132,14 @@ const OBSERVERS: Record<Provider, Observer> = {
           settled: c.settled,
           evidenceReady: false,
           detail: c.description,
-          facts: { publicIpAddress: (v.publicIpAddress as string) || (v.externalIpAddress as string) || null, internalIpAddress: (v.internalIpAddress as string) || null, dataCenterId: (v.datacenterId as string) || null },
+          facts: {
+            publicIpAddress: (v.publicIpAddress as string) || (v.externalIpAddress as string) || null,
+            internalIpAddress: (v.internalIpAddress as string) || null,
+            dataCenterId: (v.datacenterId as string) || null,
+            // cvmflow's ownership mark in the VM's metadata (what a teardown by hand must see before it deletes)
+            cvmflowMark: hasCvmflowMark(metadata),
+            cvmflowWorkflowId: metadata?.[CUDO_WORKFLOW_ID] ?? null,
+          },
         },
         kind: `${part(v.datacenterId)}/${part(v.machineType)}/${part(v.vcpus)}`,
       };

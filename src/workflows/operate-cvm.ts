@@ -1,12 +1,15 @@
 // `operateCvm`: one audited day-2 action (start, stop, shutdown, restart, reboot, resize, replicate),
 // waiting for the state it should end in. Who asked and why is kept in the workflow's memo and result.
-import { ApplicationFailure, isCancellation, upsertMemo } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, patched, upsertMemo } from '@temporalio/workflow';
 import { OperateCvmInputSchema, type OperateCvmInput, type OperateCvmParams, type OperateCvmResult } from '../contract/operate';
 import { describeFailure, parseWorkflowInput } from './support/input';
 import { heartbeatFor, providerActivities, waitingActivities, type LifecycleActivities } from './support/options';
 import { Progress } from './support/progress';
 import { providerPort, type Requested } from './support/provider-port';
 import { FailureTypes } from '../contract/failures';
+
+/** A replicate records the replica's id as the run's CvmId, so a teardown can prove cvmflow created it. */
+export const PATCH_OPERATE_RECORDS_REPLICA = 'operate-records-replica';
 
 export async function operateCvm(raw: OperateCvmInput): Promise<OperateCvmResult> {
   const input = parseWorkflowInput('operateCvm', OperateCvmInputSchema, raw);
@@ -25,7 +28,9 @@ export async function operateCvm(raw: OperateCvmInput): Promise<OperateCvmResult
   } catch (err) {
     throw failed(input, err, progress);
   }
-  progress.step('done', { providerStatus: final.status });
+  // A replica is a CVM cvmflow created: its id becomes this run's CvmId, the record that lets a teardown delete it.
+  const replica = waitOn !== input.cvmId && patched(PATCH_OPERATE_RECORDS_REPLICA) ? { cvmId: waitOn } : {};
+  progress.step('done', { providerStatus: final.status, ...replica });
   return {
     provider: input.provider,
     cvmId: input.cvmId,

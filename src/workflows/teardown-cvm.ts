@@ -1,6 +1,7 @@
 // `teardownCvm`: a durable timer until the teardown time, movable by `extendTeardown` and cancellable by
 // `cancelTeardown`; then graceful stop (bounded) → delete → confirm gone. Tearing down what is already
-// gone succeeds.
+// gone succeeds. A live CVM is deleted only when cvmflow can prove it created it (its lifecycle recorded the id,
+// or the provider's ownership mark is on it); otherwise the teardown fails with CvmNotRecorded and touches nothing.
 import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Provider } from '../contract/common';
 import {
@@ -20,10 +21,13 @@ import type { CvmObservation } from '../activities/lifecycle';
 import { describeFailure, parseWorkflowInput } from './support/input';
 import { heartbeatFor, providerActivities, waitingActivities, type LifecycleActivities } from './support/options';
 import { Progress } from './support/progress';
-import { recordedCvmIds } from './support/fleet';
+import { missingOwnershipProof, recordedCvmIds } from './support/fleet';
 import { providerPort } from './support/provider-port';
 import { lifecycleWorkflowId } from '../contract/workflow-ids';
 import { FailureTypes } from '../contract/failures';
+
+/** A live CVM is deleted only with proof that cvmflow created it (runs from before this step delete without asking). */
+export const PATCH_TEARDOWN_RECORDED_ONLY = 'teardown-recorded-only';
 
 export async function teardownCvm(raw: TeardownCvmInput): Promise<TeardownCvmResult> {
   const input = parseWorkflowInput('teardownCvm', TeardownCvmInputSchema, raw);
@@ -78,6 +82,7 @@ export async function teardownCvm(raw: TeardownCvmInput): Promise<TeardownCvmRes
   if (!target) return finish('already-gone');
   progress.update({ cvmId: target.cvmId, providerStatus: target.status });
   if (target.class === 'gone') return finish('already-gone');
+  if (patched(PATCH_TEARDOWN_RECORDED_ONLY)) await proveOwned(acts, target, input.cvmName);
 
   await gracefulStop(acts, input, target, progress);
   progress.step('delete');
@@ -121,6 +126,20 @@ async function locate(acts: LifecycleActivities, input: TeardownCvmParams): Prom
     return acts.observeCvm({ provider: input.provider, cvmId: recorded });
   }
   return port.findByName(acts, input.cvmName!);
+}
+
+/**
+ * Nothing is deleted that cvmflow cannot prove it created: a lifecycle recorded this CVM's id, or the provider's
+ * ownership mark is on it (missingOwnershipProof). Without the proof the teardown fails before any stop or delete.
+ */
+async function proveOwned(acts: LifecycleActivities, target: CvmObservation, name: string | undefined): Promise<void> {
+  const missing = await missingOwnershipProof(acts, target);
+  if (!missing) return;
+  throw ApplicationFailure.create({
+    message: `${target.provider} CVM ${target.cvmId}${name && name !== target.cvmId ? ` (${name})` : ''}, ${target.status}, is not proven cvmflow's: ${missing}. Nothing was stopped or deleted; if it is really meant to go, delete it at the provider`,
+    type: FailureTypes.CvmNotRecorded,
+    nonRetryable: true,
+  });
 }
 
 /** Shutdown/stop with a bounded wait; a CVM that does not stop in time is deleted anyway. */

@@ -25,6 +25,12 @@ export const CUDO_MANAGED_BY_VALUE = 'cvmflow';
 export const CUDO_WORKFLOW_ID = 'cvmflow-workflow-id';
 export const CUDO_EXPIRES_AT = 'cvmflow-expires-at';
 
+/** Whether a VM's metadata carries cvmflow's ownership mark (`managed-by=cvmflow`), which createCudoVm writes on
+ * the VM it creates: CUDO's own record that cvmflow made it. */
+export function hasCvmflowMark(metadata: Record<string, string> | null | undefined): boolean {
+  return metadata?.[CUDO_MANAGED_BY] === CUDO_MANAGED_BY_VALUE;
+}
+
 /** What may precede each target (see WaiterTable): a start leaves STOPPED, a stop leaves ACTIVE, and terminate
  * may be asked of any VM, SUSPENDED included. A SUSPENDED VM never becomes ACTIVE or STOPPED by itself. */
 export const cudoWaiter: WaiterTable = { running: ['stopped'], stopped: ['running'], gone: ['running', 'stopped', 'transitional'], 'evidence-ready': [] };

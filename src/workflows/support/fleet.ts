@@ -9,6 +9,8 @@ import type { LifecycleActivities } from './options';
 import { providerPort } from './provider-port';
 import type { CvmflowWorkflowPage } from '../../activities/fleet';
 import { FailureTypes } from '../../contract/failures';
+import { boundKeyword } from '../../contract/search-attributes';
+import type { CvmObservation } from '../../contract/rules/cvm';
 
 export type InventoryClass = 'running' | 'stopped' | 'gone' | 'failed' | 'transitional' | 'unknown';
 
@@ -85,6 +87,37 @@ export async function recordedCvmIds(acts: LifecycleActivities, workflowId: stri
     if (r.cvmId) runs.push(r);
   });
   return [...new Set(runs.sort((a, b) => b.startTime.localeCompare(a.startTime)).map((r) => r.cvmId!))];
+}
+
+/**
+ * Whether cvmflow can prove it created this live CVM: a lifecycle of its provider recorded one of its ids (any run),
+ * or, where the provider keeps an ownership mark (CUDO's metadata), the CVM carries it. Undefined when proven;
+ * otherwise what is missing, in a sentence.
+ */
+export async function missingOwnershipProof(acts: LifecycleActivities, target: CvmObservation): Promise<string | undefined> {
+  const proof = providerPort(target.provider).ownership;
+  if (proof.kind === 'mark') return proof.marked(target) ? undefined : `it does not carry cvmflow's ownership mark (${proof.mark} in its metadata)`;
+  const ids = [...new Set(proof.ids(target).map(boundKeyword))];
+  const anyId = `(${ids.map((id) => `CvmId = ${visibilityString(id)}`).join(' OR ')})`;
+  if (await lifecycleRecordedAny(acts, target.provider, anyId)) return undefined;
+  if (providerPort(target.provider).actions.replicate && (await replicaRecordedAny(acts, target.provider, anyId))) return undefined;
+  return `no cvmflow lifecycle (${LIFECYCLE_TYPES[target.provider]}) or replicate recorded ${ids.length > 1 ? `any of its ids (${ids.join(', ')})` : 'its id'}`;
+}
+
+/** Whether any run of the provider's lifecycle workflow recorded one of these ids as its `CvmId`. One record suffices. */
+async function lifecycleRecordedAny(acts: LifecycleActivities, provider: Provider, anyId: string): Promise<boolean> {
+  const page: CvmflowWorkflowPage | CvmflowWorkflowRecord[] = await acts.listCvmflowWorkflows({ query: `WorkflowType = '${LIFECYCLE_TYPES[provider]}' AND ${anyId}`, pageSize: 1, latestPerWorkflowId: false });
+  return (Array.isArray(page) ? page : page.records).length > 0;
+}
+
+/** Whether an `operateCvm` replicate created one of these ids: its run recorded the replica's id instead of its source's. */
+async function replicaRecordedAny(acts: LifecycleActivities, provider: Provider, anyId: string): Promise<boolean> {
+  let found = false;
+  await forEachRecord(acts, `WorkflowType = '${WORKFLOW_TYPES.operateCvm}' AND CvmProvider = '${provider}' AND ${anyId}`, { latestPerWorkflowId: false }, (r) => {
+    const id = parseWorkflowId(r.workflowId);
+    if (id?.kind === 'operate' && id.action === 'replicate' && r.cvmId !== null && r.cvmId !== boundKeyword(id.cvmId)) found = true;
+  });
+  return found;
 }
 
 /** Reads a visibility query page by page; each page is one activity result, far below the payload limit. */

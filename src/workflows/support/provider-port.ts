@@ -7,7 +7,7 @@
 import type { Provider } from '../../contract/common';
 import type { CvmflowWorkflowRecord, CvmStatistics, ReattestCvmsParams } from '../../contract/fleet';
 import type { CvmAction, CvmObservation } from '../../contract/rules/cvm';
-import { classifyCudoState, CUDO_EXPIRES_AT, CUDO_MANAGED_BY, CUDO_MANAGED_BY_VALUE } from '../../contract/rules/cudo';
+import { classifyCudoState, CUDO_EXPIRES_AT, CUDO_MANAGED_BY, CUDO_MANAGED_BY_VALUE, hasCvmflowMark } from '../../contract/rules/cudo';
 import { PROVIDER_PROFILES, type ProviderProfile } from '../../contract/rules/profiles';
 import { lifecycleWorkflowId } from '../../contract/workflow-ids';
 import { attempt, verifyPhala, type Outcome } from './attestation';
@@ -55,9 +55,19 @@ export interface EvidencePort {
   checker(acts: LifecycleActivities, subject: EvidenceSubject): Promise<() => Promise<Outcome>>;
 }
 
+/**
+ * What proves that cvmflow created a CVM, asked before a teardown deletes it: either a cvmflow lifecycle recorded
+ * one of the CVM's ids (its `CvmId`), or the provider's own ownership mark on the CVM is there.
+ */
+export type OwnershipProof =
+  | { kind: 'recorded-id'; ids(target: CvmObservation): string[] }
+  | { kind: 'mark'; marked(target: CvmObservation): boolean; mark: string };
+
 export interface ProviderPort {
   provider: Provider;
   profile: ProviderProfile;
+  /** What proves a live CVM of this provider is cvmflow's (see OwnershipProof). */
+  ownership: OwnershipProof;
   /** Every CVM the provider lists, gone ones included, following its pagination. */
   list(acts: LifecycleActivities): Promise<InventoryItem[]>;
   /**
@@ -98,6 +108,8 @@ async function observeByHandle(acts: LifecycleActivities, provider: Provider, na
 const phala: AttestingPort = {
   provider: 'phala',
   profile: PROVIDER_PROFILES.phala,
+  // The lifecycle records the CVM's ref; a CVM addressed by another of its ids is observed with its ref in `facts`.
+  ownership: { kind: 'recorded-id', ids: (t) => [t.cvmId, ...(typeof t.facts.ref === 'string' && t.facts.ref ? [t.facts.ref] : [])] },
   async list(acts) {
     const out: InventoryItem[] = [];
     for (let page = 1; page <= 100; page++) {
@@ -142,6 +154,7 @@ const phala: AttestingPort = {
 const prism: AttestingPort = {
   provider: 'prism',
   profile: PROVIDER_PROFILES.prism,
+  ownership: { kind: 'recorded-id', ids: (t) => [t.cvmId] },
   async list(acts) {
     const out: InventoryItem[] = [];
     for (let offset = 0, n = 0; n < 100; n++) {
@@ -183,6 +196,9 @@ const prism: AttestingPort = {
 const cudo: ProviderPort = {
   provider: 'cudo',
   profile: PROVIDER_PROFILES.cudo,
+  // Not the lifecycle's record: the client records the vmId before anything is created, so a lifecycle refused with
+  // VmIdTaken "recorded" a VM someone else owns. The mark createCudoVm writes on the VM it creates is the proof.
+  ownership: { kind: 'mark', marked: (t) => t.facts.cvmflowMark === true, mark: `${CUDO_MANAGED_BY}=${CUDO_MANAGED_BY_VALUE}` },
   async list(acts) {
     const out: InventoryItem[] = [];
     const r = await acts.cudoListVms({});
@@ -190,7 +206,7 @@ const cudo: ProviderPort = {
       if (!vm.id) continue;
       const md = vm.metadata ?? {};
       const cls = classifyCudoState(vm.state, vm.shortState).class;
-      out.push({ provider: 'cudo', key: vm.id, cvmId: vm.id, name: vm.id, class: cls, status: vm.state ?? vm.shortState ?? 'UNKNOWN', evidenceReady: false, marked: md[CUDO_MANAGED_BY] === CUDO_MANAGED_BY_VALUE, expiresAt: md[CUDO_EXPIRES_AT] ?? null });
+      out.push({ provider: 'cudo', key: vm.id, cvmId: vm.id, name: vm.id, class: cls, status: vm.state ?? vm.shortState ?? 'UNKNOWN', evidenceReady: false, marked: hasCvmflowMark(md), expiresAt: md[CUDO_EXPIRES_AT] ?? null });
     }
     return out;
   },
