@@ -5,11 +5,14 @@ import { OperateCvmInputSchema, type OperateCvmInput, type OperateCvmParams, typ
 import { describeFailure, parseWorkflowInput } from './support/input';
 import { heartbeatFor, providerActivities, waitingActivities, type LifecycleActivities } from './support/options';
 import { Progress } from './support/progress';
+import { requireOwned } from './support/fleet';
 import { providerPort, type Requested } from './support/provider-port';
 import { FailureTypes } from '../contract/failures';
 
 /** A replicate records the replica's id as the run's CvmId, so a teardown can prove cvmflow created it. */
 export const PATCH_OPERATE_RECORDS_REPLICA = 'operate-records-replica';
+/** A day-2 action reaches only a CVM cvmflow can prove it created, as a teardown does (after release 0.3.0). */
+export const PATCH_OPERATE_OWNED_ONLY = 'operate-owned-only';
 
 export async function operateCvm(raw: OperateCvmInput): Promise<OperateCvmResult> {
   const input = parseWorkflowInput('operateCvm', OperateCvmInputSchema, raw);
@@ -20,8 +23,10 @@ export async function operateCvm(raw: OperateCvmInput): Promise<OperateCvmResult
   let final: Awaited<ReturnType<LifecycleActivities['awaitCvmState']>>;
   let waitOn: string;
   try {
+    const acts = providerActivities(input.providerCallTimeout);
+    if (patched(PATCH_OPERATE_OWNED_ONLY)) await proveOwned(acts, input, progress);
     progress.step(`request-${input.action}`);
-    const requested = await request(providerActivities(input.providerCallTimeout), input);
+    const requested = await request(acts, input);
     waitOn = requested.waitOn;
     progress.step(`wait-${requested.target}`, { cvmId: input.cvmId });
     final = await waitingActivities(input.waitDeadline, heartbeatFor(input.pollInterval)).awaitCvmState({ provider: input.provider, cvmId: waitOn, target: requested.target, pollIntervalMs: input.pollInterval });
@@ -51,6 +56,17 @@ function failed(input: OperateCvmParams, err: unknown, progress: Progress): Erro
   progress.update({ lastError: f.message });
   if (err instanceof ApplicationFailure) return err;
   return ApplicationFailure.create({ message: `${input.action} of ${input.provider} CVM ${input.cvmId} failed: ${f.message}`, type: f.type ?? FailureTypes.LifecycleFailed, nonRetryable: true, details: f.details, cause: err as Error });
+}
+
+/**
+ * A stop, restart or resize of someone else's CVM is as much a guess as deleting it: the CVM must be one cvmflow can
+ * prove it created (requireOwned). A CVM that is not there is left to the request, which fails in the provider's words.
+ */
+async function proveOwned(acts: LifecycleActivities, input: OperateCvmParams, progress: Progress): Promise<void> {
+  progress.step('prove-owned');
+  const target = await acts.observeCvm({ provider: input.provider, cvmId: input.cvmId });
+  if (target.class === 'gone') return;
+  await requireOwned(acts, target, `Nothing was sent to ${input.provider} (${input.action})`, 'act on it at the provider if it is really meant to');
 }
 
 /** Sends the action through the provider's port and says which CVM to wait on for which state. */

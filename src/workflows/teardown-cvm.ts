@@ -21,7 +21,7 @@ import type { CvmObservation } from '../activities/lifecycle';
 import { describeFailure, parseWorkflowInput } from './support/input';
 import { heartbeatFor, providerActivities, waitingActivities, type LifecycleActivities } from './support/options';
 import { Progress } from './support/progress';
-import { missingOwnershipProof, recordedCvmIds } from './support/fleet';
+import { recordedCvmIds, requireOwned } from './support/fleet';
 import { providerPort } from './support/provider-port';
 import { lifecycleWorkflowId } from '../contract/workflow-ids';
 import { FailureTypes } from '../contract/failures';
@@ -132,14 +132,8 @@ async function locate(acts: LifecycleActivities, input: TeardownCvmParams): Prom
  * Nothing is deleted that cvmflow cannot prove it created: a lifecycle recorded this CVM's id, or the provider's
  * ownership mark is on it (missingOwnershipProof). Without the proof the teardown fails before any stop or delete.
  */
-async function proveOwned(acts: LifecycleActivities, target: CvmObservation, name: string | undefined): Promise<void> {
-  const missing = await missingOwnershipProof(acts, target);
-  if (!missing) return;
-  throw ApplicationFailure.create({
-    message: `${target.provider} CVM ${target.cvmId}${name && name !== target.cvmId ? ` (${name})` : ''}, ${target.status}, is not proven cvmflow's: ${missing}. Nothing was stopped or deleted; if it is really meant to go, delete it at the provider`,
-    type: FailureTypes.CvmNotRecorded,
-    nonRetryable: true,
-  });
+function proveOwned(acts: LifecycleActivities, target: CvmObservation, name: string | undefined): Promise<void> {
+  return requireOwned(acts, target, 'Nothing was stopped or deleted', 'if it is really meant to go, delete it at the provider', name);
 }
 
 /** Shutdown/stop with a bounded wait; a CVM that does not stop in time is deleted anyway. */

@@ -1,6 +1,6 @@
 // What the fleet workflows share: each provider's CVMs in one shape, cvmflow's records from visibility,
 // and a small progress report (status query + UI details) for runs that are about many CVMs.
-import { setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Provider } from '../../contract/common';
 import { fleetStatusQuery, type CvmflowWorkflowRecord, type FleetWorkflowStatus } from '../../contract/fleet';
 import { LIFECYCLE_TYPES, parseWorkflowId, WORKFLOW_TYPES } from '../../contract/workflow-ids';
@@ -102,6 +102,20 @@ export async function missingOwnershipProof(acts: LifecycleActivities, target: C
   if (await lifecycleRecordedAny(acts, target.provider, anyId)) return undefined;
   if (providerPort(target.provider).actions.replicate && (await replicaRecordedAny(acts, target.provider, anyId))) return undefined;
   return `no cvmflow lifecycle (${LIFECYCLE_TYPES[target.provider]}) or replicate recorded ${ids.length > 1 ? `any of its ids (${ids.join(', ')})` : 'its id'}`;
+}
+
+/**
+ * Fails (CvmNotRecorded, non-retryable) unless cvmflow can prove it created this CVM (missingOwnershipProof); `what`
+ * names what was therefore not done ("Nothing was stopped or deleted"), `advice` what to do instead.
+ */
+export async function requireOwned(acts: LifecycleActivities, target: CvmObservation, what: string, advice: string, name?: string): Promise<void> {
+  const missing = await missingOwnershipProof(acts, target);
+  if (!missing) return;
+  throw ApplicationFailure.create({
+    message: `${target.provider} CVM ${target.cvmId}${name && name !== target.cvmId ? ` (${name})` : ''}, ${target.status}, is not proven cvmflow's: ${missing}. ${what}; ${advice}`,
+    type: FailureTypes.CvmNotRecorded,
+    nonRetryable: true,
+  });
 }
 
 /** Whether any run of the provider's lifecycle workflow recorded one of these ids as its `CvmId`. One record suffices. */

@@ -92,6 +92,10 @@ test('Phala: a CVM made outside cvmflow is not torn down by id or by name (even 
   notRecorded(await failureOf(teardown({ provider: 'phala', cvmId: stranger.ref })), stranger.ref);
   notRecorded(await failureOf(teardown({ provider: 'phala', cvmId: phala.cvm(stranger.ref)!.vmUuid })), phala.cvm(stranger.ref)!.vmUuid);
   notRecorded(await failureOf(teardown({ provider: 'phala', cvmName: name })), stranger.ref);
+  // nor stopped by a day-2 action
+  const refused = await failureOf(operate('phala', stranger.ref, 'stop'));
+  expect(refused.cause).toMatchObject({ type: 'CvmNotRecorded', message: expect.stringContaining(`phala CVM ${stranger.ref}`) });
+  expect(refused.cause!.message).toMatch(/Nothing was sent to phala \(stop\); act on it at the provider if it is really meant to/);
   expect([deletes(), stops()]).toEqual([deleted, stopped]);
   expect(phala.stateOf(stranger.ref)?.status).toBe('running');
 
@@ -133,6 +137,11 @@ test("CUDO: a VM without cvmflow's mark is not torn down, even when a lifecycle 
   for (let i = 0; i < 100 && cudo.vm(vmId)?.state !== 'ACTIVE'; i++) await new Promise((r) => setTimeout(r, 50));
 
   notRecorded(await failureOf(teardown({ provider: 'cudo', cvmId: vmId })), vmId);
+  for (const action of ['stop', 'reboot'] as const) {
+    const refused = await failureOf(operate('cudo', vmId, action));
+    expect(refused.cause).toMatchObject({ type: 'CvmNotRecorded', message: expect.stringContaining(`Nothing was sent to cudo (${action})`) });
+  }
+  expect(cudo.server.calls('cudoRebootVm').filter((c) => c.path.includes(vmId))).toEqual([]);
   expect(cudo.server.calls('cudoTerminateVm').filter((c) => c.path.includes(vmId))).toEqual([]);
   expect(cudo.server.calls('cudoStopVm').filter((c) => c.path.includes(vmId))).toEqual([]);
   expect(cudo.vm(vmId)).toMatchObject({ state: 'ACTIVE', metadata: { owner: 'someone-else' } });
