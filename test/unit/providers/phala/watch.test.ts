@@ -21,6 +21,7 @@ beforeEach(() => {
 const ref = (cvm: { vm_uuid?: string | null }) => cvm.vm_uuid!;
 
 test('client: state events every interval, then complete when the target is reached', async () => {
+  rig.sandbox.clock.speed = 20; // interval 5 s → 250 ms, boot 45 s → 2.25 s: a loaded machine still sees several events
   const { cvm } = await createCvm(rig.client);
   const events: PhalaStateEvent[] = [];
   for await (const ev of rig.client.watchCvmState({ uuid: ref(cvm), target: 'Running', interval: 5, timeout: 120 })) events.push(ev);
