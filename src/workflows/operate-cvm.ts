@@ -8,6 +8,7 @@ import { Progress } from './support/progress';
 import { requireOwned } from './support/fleet';
 import { providerPort, type Requested } from './support/provider-port';
 import { FailureTypes } from '../contract/failures';
+import type { CvmObservation } from '../contract/rules/cvm';
 
 /** A replicate records the replica's id as the run's CvmId, so a teardown can prove cvmflow created it. */
 export const PATCH_OPERATE_RECORDS_REPLICA = 'operate-records-replica';
@@ -24,9 +25,9 @@ export async function operateCvm(raw: OperateCvmInput): Promise<OperateCvmResult
   let waitOn: string;
   try {
     const acts = providerActivities(input.providerCallTimeout);
-    if (patched(PATCH_OPERATE_OWNED_ONLY)) await proveOwned(acts, input, progress);
+    const observed = patched(PATCH_OPERATE_OWNED_ONLY) ? await proveOwned(acts, input, progress) : undefined;
     progress.step(`request-${input.action}`);
-    const requested = await request(acts, input);
+    const requested = await request(acts, { ...input, observed });
     waitOn = requested.waitOn;
     progress.step(`wait-${requested.target}`, { cvmId: input.cvmId });
     final = await waitingActivities(input.waitDeadline, heartbeatFor(input.pollInterval)).awaitCvmState({ provider: input.provider, cvmId: waitOn, target: requested.target, pollIntervalMs: input.pollInterval });
@@ -62,15 +63,16 @@ function failed(input: OperateCvmParams, err: unknown, progress: Progress): Erro
  * A stop, restart or resize of someone else's CVM is as much a guess as deleting it: the CVM must be one cvmflow can
  * prove it created (requireOwned). A CVM that is not there is left to the request, which fails in the provider's words.
  */
-async function proveOwned(acts: LifecycleActivities, input: OperateCvmParams, progress: Progress): Promise<void> {
+async function proveOwned(acts: LifecycleActivities, input: OperateCvmParams, progress: Progress): Promise<CvmObservation | undefined> {
   progress.step('prove-owned');
   const target = await acts.observeCvm({ provider: input.provider, cvmId: input.cvmId });
-  if (target.class === 'gone') return;
+  if (target.class === 'gone') return undefined;
   await requireOwned(acts, target, `Nothing was sent to ${input.provider} (${input.action})`, 'act on it at the provider if it is really meant to');
+  return target;
 }
 
 /** Sends the action through the provider's port and says which CVM to wait on for which state. */
-async function request(acts: LifecycleActivities, input: OperateCvmParams): Promise<Requested> {
+async function request(acts: LifecycleActivities, input: OperateCvmParams & { observed?: CvmObservation }): Promise<Requested> {
   const act = providerPort(input.provider).actions[input.action];
   // The input schema admits only supported provider/action pairs; this guards a future gap.
   if (!act) throw ApplicationFailure.create({ message: `unsupported ${input.provider} action ${input.action}`, type: FailureTypes.InvalidWorkflowInput, nonRetryable: true });

@@ -25,6 +25,8 @@ export interface ActionRequest {
   /** resize (CUDO). */
   vcpus?: number;
   memoryGib?: number;
+  /** The CVM as the caller just observed it (operateCvm's ownership proof), so an action need not look again. */
+  observed?: CvmObservation;
 }
 
 /** The state an action should end in, and the CVM to wait on for it (a replica is a new CVM). */
@@ -216,9 +218,9 @@ const cudo: ProviderPort = {
     start: ends('running', (acts, { cvmId: id }) => acts.cudoStartVm({ id })),
     stop: ends('stopped', (acts, { cvmId: id }) => acts.cudoStopVm({ id })),
     reboot: ends('running', (acts, { cvmId: id }) => acts.cudoRebootVm({ id })),
-    async resize(acts, { cvmId: id, vcpus, memoryGib }) {
+    async resize(acts, { cvmId: id, vcpus, memoryGib, observed }) {
       // A stopped VM stays stopped after a resize; a running one comes back running.
-      const before = await acts.observeCvm({ provider: 'cudo', cvmId: id });
+      const before = observed ?? (await acts.observeCvm({ provider: 'cudo', cvmId: id }));
       await acts.cudoResizeVm({ id, vcpus: vcpus!, memoryGib: memoryGib! });
       return { target: before.class === 'stopped' ? 'stopped' : 'running', waitOn: id };
     },
