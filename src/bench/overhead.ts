@@ -2,7 +2,7 @@
 // worker with the sandbox answering at once, beside a minimal workflow on a minimal worker making the same number
 // of no-op activity calls, one after another on the same dev server in the same run; plus events per lifecycle.
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { CudoClient } from '../providers/cudo/client';
@@ -14,11 +14,14 @@ import { createWorker } from '../worker/worker';
 
 export interface OverheadRow {
   workflow: string;
-  /** Median ms from start to result of the lifecycle, and of the minimal workflow with as many activities. */
+  /** Median ms from start to result of the lifecycle, and of the minimal workflow with as many calls of each kind. */
   lifecycleMs: number;
   floorMs: number;
   activities: number;
+  localActivities: number;
   events: number;
+  /** How many events of each type one lifecycle wrote (markers by marker name). */
+  eventTypes: Record<string, number>;
 }
 
 const LIFECYCLES: { type: string; args: (id: string) => unknown[] }[] = [
@@ -26,6 +29,25 @@ const LIFECYCLES: { type: string; args: (id: string) => unknown[] }[] = [
   { type: 'provisionPhalaCvm', args: (id) => [{ name: `oh-${id}`, composeFile: 'services: {}\n', pollInterval: '100ms', providerCallTimeout: '10s' }] },
   { type: 'createAttestedPrismCvm', args: (id) => [{ name: `oh-${id}`, pollInterval: '100ms', providerCallTimeout: '10s' }] },
 ];
+
+type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
+
+/** The lifecycle's calls in order: `A` an activity scheduled, `L` a local activity's marker. */
+function callKinds(history: HistoryEvent[]): string {
+  return history
+    .map((e) => (e.activityTaskScheduledEventAttributes ? 'A' : e.markerRecordedEventAttributes?.markerName === 'core_local_activity' ? 'L' : ''))
+    .join('');
+}
+
+function countEventTypes(history: HistoryEvent[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const e of history) {
+    const marker = e.markerRecordedEventAttributes?.markerName;
+    const type = marker ? `marker:${marker}` : (Object.keys(e).find((k) => k.endsWith('EventAttributes') && (e as Record<string, unknown>)[k]) ?? 'unknown').replace(/EventAttributes$/, '');
+    out[type] = (out[type] ?? 0) + 1;
+  }
+  return out;
+}
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -67,21 +89,24 @@ export async function benchLifecycleOverhead(client: Client, address: string, ti
           for (const [li, l] of LIFECYCLES.entries()) {
             const lifecycle: number[] = [];
             const floorRuns: number[] = [];
-            let activityCount = 0;
+            let calls = '';
             let events = 0;
+            let eventTypes: Record<string, number> = {};
             for (let r = 0; r < rounds + 1; r++) {
               const id = `${tag}-${li}-${r}`;
               const handle = await client.workflow.start(l.type, { taskQueue, workflowId: `bench/${id}`, args: l.args(id) });
               const ms = await timed(() => handle.result());
               const history = (await handle.fetchHistory()).events ?? [];
-              activityCount = history.filter((e) => e.activityTaskScheduledEventAttributes).length;
+              calls = callKinds(history);
               events = history.length;
-              const floorMs = await timed(() => client.workflow.execute('tinyActivities', { taskQueue: floorQueue, workflowId: `bench/floor-${id}`, args: [activityCount] }));
+              eventTypes = countEventTypes(history);
+              const floorMs = await timed(() => client.workflow.execute('tinyActivities', { taskQueue: floorQueue, workflowId: `bench/floor-${id}`, args: [calls] }));
               if (r === 0) continue; // the first round warms both workers up
               lifecycle.push(ms);
               floorRuns.push(floorMs);
             }
-            rows.push({ workflow: l.type, lifecycleMs: median(lifecycle), floorMs: median(floorRuns), activities: activityCount, events });
+            const activities = [...calls].filter((k) => k === 'A').length;
+            rows.push({ workflow: l.type, lifecycleMs: median(lifecycle), floorMs: median(floorRuns), activities, localActivities: calls.length - activities, events, eventTypes });
           }
         } finally {
           floor.shutdown();

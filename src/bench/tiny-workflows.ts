@@ -1,9 +1,10 @@
 // The reference workflows of the worker-cost bench (src/bench/worker-cost.ts): as small as a TypeScript workflow
 // gets, bundled on their own, so a minimal worker runs them beside cvmflow's production worker on one server.
 import { defineSearchAttributeKey } from '@temporalio/common';
-import { proxyActivities, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 
 const { noop } = proxyActivities<{ noop(): Promise<void> }>({ startToCloseTimeout: '10s' });
+const local = proxyLocalActivities<{ noop(): Promise<void> }>({ startToCloseTimeout: '10s' });
 
 const CvmStep = defineSearchAttributeKey('CvmStep', 'KEYWORD');
 
@@ -14,9 +15,13 @@ export async function tinyPark(ms: number): Promise<void> {
   await sleep(ms);
 }
 
-/** `n` no-op activities one after another: the Temporal floor of a lifecycle making as many calls. */
-export async function tinyActivities(n: number): Promise<void> {
-  for (let i = 0; i < n; i++) await noop();
+/**
+ * No-op calls one after another: the Temporal floor of a lifecycle making as many calls of the same kinds in the same
+ * order. `calls` is a number of activities, or a string with one letter per call: `A` an activity, `L` a local one.
+ */
+export async function tinyActivities(calls: number | string): Promise<void> {
+  const kinds = typeof calls === 'number' ? 'A'.repeat(calls) : calls;
+  for (const k of kinds) await (k === 'L' ? local.noop() : noop());
 }
 
 /** The trivial workflow (one activity) whose rate is the ceiling lifecycles are compared with. */

@@ -2,12 +2,12 @@
 // someone else's: stop with `CvmNameTaken`) → create (returns no id) → Online with evidence → evidence and
 // attestation policy → verify, including the platform. An unverified CVM is never reported ready: a failed
 // verification deletes it (by the id this workflow recorded, never by name) and fails with every failed check.
-import { ApplicationFailure, patched, sleep, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, sleep, workflowInfo } from '@temporalio/workflow';
 import { CreateAttestedPrismCvmInputSchema, withPlatformCheck, type CreateAttestedPrismCvmInput, type CreateAttestedPrismCvmParams, type CreateAttestedPrismCvmResult } from '../contract/prism';
 import { Compensations } from './support/compensation';
 import { failLifecycle } from './support/failure';
 import { parseWorkflowInput } from './support/input';
-import { heartbeatFor, providerActivities, summarized, summarizedWait, type LifecycleActivities } from './support/options';
+import { creating, hasPatch, heartbeatFor, leanHistory, providerActivities, readActivities, summarized, summarizedWait, type LifecycleActivities } from './support/options';
 
 import { Progress } from './support/progress';
 import { livePrismCvmsNamed } from './support/prism-names';
@@ -17,12 +17,14 @@ import { FailureTypes } from '../contract/failures';
 
 export async function createAttestedPrismCvm(raw: CreateAttestedPrismCvmInput): Promise<CreateAttestedPrismCvmResult> {
   const input = parseWorkflowInput('createAttestedPrismCvm', CreateAttestedPrismCvmInputSchema, raw);
-  const progress = new Progress('prism', { cvmName: input.name, ccPlatform: input.ccPlatform });
+  const lean = leanHistory();
+  const progress = new Progress('prism', { cvmName: input.name, ccPlatform: input.ccPlatform }, lean);
   const compensations = new Compensations();
   const acts = providerActivities(input.providerCallTimeout);
+  const reads = readActivities(progress, input.providerCallTimeout);
   try {
     progress.step('find-or-create');
-    const cvmId = patched(PATCH_OWNERSHIP) ? await findOwnOrCreate(acts, input) : await legacyFindOrCreate(acts, input);
+    const cvmId = hasPatch(lean, PATCH_OWNERSHIP) ? await findOwnOrCreate(acts, reads, input, lean) : await legacyFindOrCreate(acts, input);
     progress.update({ cvmId });
     compensations.add(`deleted Prism CVM ${cvmId}`, async () => {
       await acts.prismDeleteCvm({ id: cvmId });
@@ -35,11 +37,11 @@ export async function createAttestedPrismCvm(raw: CreateAttestedPrismCvmInput): 
     progress.update({ providerStatus: online.status });
 
     progress.step('fetch-evidence');
-    const { cvm } = await acts.prismGetCvm({ id: cvmId });
-    const policy = input.policy ? { policyJson: JSON.stringify(input.policy) } : { policyBase64: (await acts.prismGetAttestationPolicy({ id: cvmId })).attestation_policy };
+    const { cvm } = await reads.prismGetCvm({ id: cvmId });
+    const policy = input.policy ? { policyJson: JSON.stringify(input.policy) } : { policyBase64: (await reads.prismGetAttestationPolicy({ id: cvmId })).attestation_policy };
 
     progress.step('verify');
-    const checked = await acts.verifyCvmAttestation.executeWithOptions(summarized(input.providerCallTimeout, `verify ${input.ccPlatform} evidence against ${input.policy ? 'the pinned' : "Prism's"} policy`), [
+    const checked = await reads.verifyCvmAttestation.executeWithOptions({ summary: `verify ${input.ccPlatform} evidence against ${input.policy ? 'the pinned' : "Prism's"} policy` }, [
       { evidenceBase64: String(cvm.attestation ?? ''), ...policy, at: new Date().toISOString() },
     ]);
     const verdict = withPlatformCheck(checked, input.ccPlatform);
@@ -55,10 +57,10 @@ export async function createAttestedPrismCvm(raw: CreateAttestedPrismCvmInput): 
     let teardown: CreateAttestedPrismCvmResult['teardown'] = null;
     if (input.ttl) {
       progress.step('schedule-teardown');
-      teardown = await scheduleTeardown({ provider: 'prism', key: input.name, cvmId, cvmName: input.name, ttlMs: input.ttl, pollIntervalMs: input.pollInterval, providerCallTimeoutMs: input.providerCallTimeout });
+      teardown = await scheduleTeardown(lean, { provider: 'prism', key: input.name, cvmId, cvmName: input.name, ttlMs: input.ttl, pollIntervalMs: input.pollInterval, providerCallTimeoutMs: input.providerCallTimeout });
       progress.update({ teardownAt: teardown.teardownAt });
     }
-    progress.step('done');
+    progress.finish('done');
     return {
       provider: 'prism',
       name: input.name,
@@ -81,10 +83,10 @@ const PATCH_OWNERSHIP = 'prism-ownership-by-recorded-id';
  * id; any other is someone else's and the workflow stops before creating anything. A retried create adopts only a
  * CVM that appeared after this look.
  */
-async function findOwnOrCreate(acts: LifecycleActivities, input: CreateAttestedPrismCvmParams): Promise<string> {
-  const seen = (await livePrismCvmsNamed(acts, input.name)).map((c) => c.id);
+async function findOwnOrCreate(acts: LifecycleActivities, reads: LifecycleActivities, input: CreateAttestedPrismCvmParams, lean: boolean): Promise<string> {
+  const seen = (await livePrismCvmsNamed(reads, input.name)).map((c) => c.id);
   if (seen.length > 0) {
-    const recorded = new Set(await recordedCvmIds(acts, workflowInfo().workflowId));
+    const recorded = new Set(await recordedCvmIds(reads, workflowInfo().workflowId));
     const strangers = seen.filter((id) => !recorded.has(id));
     if (strangers.length > 0) {
       throw ApplicationFailure.create({
@@ -95,10 +97,10 @@ async function findOwnOrCreate(acts: LifecycleActivities, input: CreateAttestedP
     }
     return seen[0]!;
   }
-  const created = await acts.prismCreateCvm.executeWithOptions(summarized(input.providerCallTimeout, `create ${input.name} (${input.ccPlatform}, ${input.vcpu} vCPU)`), [
+  const created = await acts.prismCreateCvm.executeWithOptions(creating(lean, input.providerCallTimeout, `create ${input.name} (${input.ccPlatform}, ${input.vcpu} vCPU)`), [
     { name: input.name, provider: input.backend, vcpu: input.vcpu, ccPlatform: input.ccPlatform, agentLogLevel: input.agentLogLevel, reuseExisting: true, excludeIds: seen },
   ]);
-  return created.id ?? (await findCreated(acts, input, new Set(seen)));
+  return created.id ?? (await findCreated(reads, input, new Set(seen)));
 }
 
 /** Runs started before look-before-create replay this: find or create by name. */

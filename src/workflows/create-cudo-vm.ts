@@ -5,28 +5,31 @@ import { CreateCudoVmInputSchema, cvmflowMetadata, type CreateCudoVmInput, type 
 import { Compensations } from './support/compensation';
 import { failLifecycle } from './support/failure';
 import { parseWorkflowInput } from './support/input';
-import { heartbeatFor, providerActivities, summarized, summarizedWait, type LifecycleActivities } from './support/options';
+import { creating, heartbeatFor, leanHistory, providerActivities, readActivities, summarizedWait, type LifecycleActivities } from './support/options';
 import { Progress } from './support/progress';
+import { providerPort } from './support/provider-port';
 import { scheduleTeardown } from './support/teardown-child';
 import { FailureTypes } from '../contract/failures';
 import { CUDO_EXPIRES_AT } from '../contract/rules/cudo';
 
 export async function createCudoVm(raw: CreateCudoVmInput): Promise<CreateCudoVmResult> {
   const input = parseWorkflowInput('createCudoVm', CreateCudoVmInputSchema, raw);
-  const progress = new Progress('cudo', { cvmId: input.vmId, cvmName: input.vmId });
+  const lean = leanHistory();
+  const progress = new Progress('cudo', { cvmId: input.vmId, cvmName: input.vmId }, lean);
   const compensations = new Compensations();
   const acts = providerActivities(input.providerCallTimeout);
+  const reads = readActivities(progress, input.providerCallTimeout);
   const metadata = { ...input.metadata, ...cvmflowMetadata(workflowInfo().workflowId) };
   try {
     progress.step('look-before-create');
-    const adopted = await existingVm(acts, input, metadata);
+    const adopted = await existingVm(reads, input, metadata);
     if (!adopted) {
       progress.step('create');
-      const created = await acts.cudoCreateVm.executeWithOptions(summarized(input.providerCallTimeout, `create VM ${input.vmId} in ${input.dataCenterId} (${input.machineType})`), [createBody(input, { ...metadata, ...leaseMark(input) })]);
+      const created = await acts.cudoCreateVm.executeWithOptions(creating(lean, input.providerCallTimeout, `create VM ${input.vmId} in ${input.dataCenterId} (${input.machineType})`), [createBody(input, { ...metadata, ...leaseMark(input) })]);
       progress.update({ providerStatus: created.lifecycle.state });
     } else progress.update({ providerStatus: adopted });
     compensations.add(`terminated CUDO VM ${input.vmId}`, async () => {
-      await acts.cudoTerminateVm({ id: input.vmId });
+      await providerPort('cudo').delete(acts, input.vmId, input.pollInterval);
     });
 
     progress.step('wait-active');
@@ -38,10 +41,10 @@ export async function createCudoVm(raw: CreateCudoVmInput): Promise<CreateCudoVm
     let teardown: CreateCudoVmResult['teardown'] = null;
     if (input.ttl) {
       progress.step('schedule-teardown');
-      teardown = await scheduleTeardown({ provider: 'cudo', key: input.vmId, cvmId: input.vmId, ttlMs: input.ttl, pollIntervalMs: input.pollInterval, providerCallTimeoutMs: input.providerCallTimeout });
+      teardown = await scheduleTeardown(lean, { provider: 'cudo', key: input.vmId, cvmId: input.vmId, ttlMs: input.ttl, pollIntervalMs: input.pollInterval, providerCallTimeoutMs: input.providerCallTimeout });
       progress.update({ teardownAt: teardown.teardownAt });
     }
-    progress.step('done');
+    progress.finish('done');
     const fact = (k: string) => (typeof active.facts[k] === 'string' ? (active.facts[k] as string) : null);
     return {
       provider: 'cudo',
@@ -59,10 +62,10 @@ export async function createCudoVm(raw: CreateCudoVmInput): Promise<CreateCudoVm
 }
 
 /** The VM's state when a VM with our id and our marks exists; undefined when there is none; an error if it is not ours. */
-async function existingVm(acts: LifecycleActivities, input: CreateCudoVmParams, metadata: Record<string, string>): Promise<string | undefined> {
-  const o = await acts.observeCvm({ provider: 'cudo', cvmId: input.vmId });
+async function existingVm(reads: LifecycleActivities, input: CreateCudoVmParams, metadata: Record<string, string>): Promise<string | undefined> {
+  const o = await reads.observeCvm({ provider: 'cudo', cvmId: input.vmId });
   if (o.class === 'gone') return undefined;
-  const vm = (await acts.cudoGetVm({ id: input.vmId })).VM as { metadata?: Record<string, string> | null };
+  const vm = (await reads.cudoGetVm({ id: input.vmId })).VM as { metadata?: Record<string, string> | null };
   const ours = Object.entries(metadata).every(([k, v]) => vm.metadata?.[k] === v);
   if (!ours) throw ApplicationFailure.create({ message: `a CUDO VM with id ${input.vmId} already exists and was not created by this workflow; choose another vmId`, type: FailureTypes.VmIdTaken, nonRetryable: true });
   return o.status;

@@ -1,9 +1,9 @@
 // `operateCvm`: one audited day-2 action (start, stop, shutdown, restart, reboot, resize, replicate),
 // waiting for the state it should end in. Who asked and why is kept in the workflow's memo and result.
-import { ApplicationFailure, isCancellation, patched, upsertMemo } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, upsertMemo } from '@temporalio/workflow';
 import { OperateCvmInputSchema, type OperateCvmInput, type OperateCvmParams, type OperateCvmResult } from '../contract/operate';
 import { describeFailure, parseWorkflowInput } from './support/input';
-import { heartbeatFor, providerActivities, waitingActivities, type LifecycleActivities } from './support/options';
+import { hasPatch, heartbeatFor, leanHistory, providerActivities, readActivities, waitingActivities, type LifecycleActivities } from './support/options';
 import { Progress } from './support/progress';
 import { requireOwned } from './support/fleet';
 import { providerPort, type Requested } from './support/provider-port';
@@ -18,14 +18,15 @@ export const PATCH_OPERATE_OWNED_ONLY = 'operate-owned-only';
 export async function operateCvm(raw: OperateCvmInput): Promise<OperateCvmResult> {
   const input = parseWorkflowInput('operateCvm', OperateCvmInputSchema, raw);
   const startedAt = new Date().toISOString();
+  const lean = leanHistory();
   upsertMemo({ action: input.action, requestedBy: input.requestedBy, ...(input.reason ? { reason: input.reason } : {}) });
-  const progress = new Progress(input.provider, { cvmId: input.cvmId });
+  const progress = new Progress(input.provider, { cvmId: input.cvmId }, lean);
 
   let final: Awaited<ReturnType<LifecycleActivities['awaitCvmState']>>;
   let waitOn: string;
   try {
     const acts = providerActivities(input.providerCallTimeout);
-    const observed = patched(PATCH_OPERATE_OWNED_ONLY) ? await proveOwned(acts, input, progress) : undefined;
+    const observed = hasPatch(lean, PATCH_OPERATE_OWNED_ONLY) ? await proveOwned(readActivities(progress, input.providerCallTimeout), input, progress) : undefined;
     progress.step(`request-${input.action}`);
     const requested = await request(acts, { ...input, observed });
     waitOn = requested.waitOn;
@@ -35,8 +36,8 @@ export async function operateCvm(raw: OperateCvmInput): Promise<OperateCvmResult
     throw failed(input, err, progress);
   }
   // A replica is a CVM cvmflow created: its id becomes this run's CvmId, the record that lets a teardown delete it.
-  const replica = waitOn !== input.cvmId && patched(PATCH_OPERATE_RECORDS_REPLICA) ? { cvmId: waitOn } : {};
-  progress.step('done', { providerStatus: final.status, ...replica });
+  const replica = waitOn !== input.cvmId && hasPatch(lean, PATCH_OPERATE_RECORDS_REPLICA) ? { cvmId: waitOn } : {};
+  progress.finish('done', { providerStatus: final.status, ...replica });
   return {
     provider: input.provider,
     cvmId: input.cvmId,
@@ -55,6 +56,7 @@ function failed(input: OperateCvmParams, err: unknown, progress: Progress): Erro
   if (isCancellation(err)) return err as Error;
   const f = describeFailure(err);
   progress.update({ lastError: f.message });
+  progress.writeNow();
   if (err instanceof ApplicationFailure) return err;
   return ApplicationFailure.create({ message: `${input.action} of ${input.provider} CVM ${input.cvmId} failed: ${f.message}`, type: f.type ?? FailureTypes.LifecycleFailed, nonRetryable: true, details: f.details, cause: err as Error });
 }
@@ -63,11 +65,11 @@ function failed(input: OperateCvmParams, err: unknown, progress: Progress): Erro
  * A stop, restart or resize of someone else's CVM is as much a guess as deleting it: the CVM must be one cvmflow can
  * prove it created (requireOwned). A CVM that is not there is left to the request, which fails in the provider's words.
  */
-async function proveOwned(acts: LifecycleActivities, input: OperateCvmParams, progress: Progress): Promise<CvmObservation | undefined> {
+async function proveOwned(reads: LifecycleActivities, input: OperateCvmParams, progress: Progress): Promise<CvmObservation | undefined> {
   progress.step('prove-owned');
-  const target = await acts.observeCvm({ provider: input.provider, cvmId: input.cvmId });
+  const target = await reads.observeCvm({ provider: input.provider, cvmId: input.cvmId });
   if (target.class === 'gone') return undefined;
-  await requireOwned(acts, target, `Nothing was sent to ${input.provider} (${input.action})`, 'act on it at the provider if it is really meant to');
+  await requireOwned(reads, target, `Nothing was sent to ${input.provider} (${input.action})`, 'act on it at the provider if it is really meant to');
   return target;
 }
 

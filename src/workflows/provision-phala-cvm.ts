@@ -2,7 +2,7 @@
 // on-chain) → commit → Running → ttl teardown. Exactly one CVM per workflow: provisioning creates nothing,
 // commit is idempotent on app_id + compose_hash (a retried commit returns the same CVM), and a name that is
 // already taken stops the workflow before anything is created.
-import { ApplicationFailure, condition, isCancellation, log, patched, setHandler, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, condition, isCancellation, log, setHandler, sleep } from '@temporalio/workflow';
 import { describeIssues } from '../contract/common';
 import {
   ProvisionPhalaCvmInputSchema,
@@ -18,7 +18,7 @@ import { keyProviderOf, verifyPhala, type PhalaIdentity } from './support/attest
 import { Compensations } from './support/compensation';
 import { failLifecycle } from './support/failure';
 import { describeFailure, parseWorkflowInput } from './support/input';
-import { heartbeatFor, providerActivities, summarized, waitingActivities, type LifecycleActivities } from './support/options';
+import { creating, hasPatch, heartbeatFor, leanHistory, providerActivities, readActivities, waitingActivities, type LifecycleActivities } from './support/options';
 import { Progress } from './support/progress';
 import { scheduleTeardown } from './support/teardown-child';
 import { FailureTypes } from '../contract/failures';
@@ -32,20 +32,23 @@ export const PATCH_PUBLIC_TCBINFO = 'phala-public-tcbinfo';
 
 export async function provisionPhalaCvm(raw: ProvisionPhalaCvmInput): Promise<ProvisionPhalaCvmResult> {
   const input = parseWorkflowInput('provisionPhalaCvm', ProvisionPhalaCvmInputSchema, raw);
-  const progress = new Progress('phala', { cvmName: input.name });
+  const lean = leanHistory();
+  const progress = new Progress('phala', { cvmName: input.name }, lean);
   const compensations = new Compensations();
   const acts = providerActivities(input.providerCallTimeout);
+  // Provisioning creates nothing (commit does) and encrypting is local: both may run again, so they are reads too.
+  const reads = readActivities(progress, input.providerCallTimeout);
   const onChain = registerOnChainUpdate(input, progress);
 
   try {
     progress.step('look-before-create');
-    await ensureNameFree(acts, input.name);
+    await ensureNameFree(reads, input.name);
 
     progress.step('provision');
     // dstack serves tcb_info (the event log the RTMRs replay from, the app-compose) only when the app-compose says
     // public_tcbinfo: true; without it every attestation is undetermined. Asked for when the CVM is to be attested.
-    const publishTcbInfo = input.attestation.verify && patched(PATCH_PUBLIC_TCBINFO);
-    const provision = await acts.phalaProvisionCvm.executeWithOptions(summarized(input.providerCallTimeout, `provision ${input.name} (${input.kms.type} KMS)`), [{
+    const publishTcbInfo = input.attestation.verify && hasPatch(lean, PATCH_PUBLIC_TCBINFO);
+    const provision = await reads.phalaProvisionCvm.executeWithOptions({ summary: `provision ${input.name} (${input.kms.type} KMS)` }, [{
       name: input.name,
       compose_file: {
         docker_compose_file: input.composeFile,
@@ -84,13 +87,13 @@ export async function provisionPhalaCvm(raw: ProvisionPhalaCvmInput): Promise<Pr
       if (input.env.length > 0) {
         progress.step('encrypt-env');
         if (!pubkey) throw ApplicationFailure.create({ message: 'Phala returned no env encryption public key for this app; with an on-chain KMS pass appEnvEncryptPubkey in submitOnChainTransaction', type: FailureTypes.PhalaNoEnvPubkey, nonRetryable: true });
-        encrypted = await acts.phalaEncryptEnv.executeWithOptions(summarized(input.providerCallTimeout, `encrypt ${input.env.length} env var(s) to the app key`), [{ publicKey: pubkey, env: input.env }]);
+        encrypted = await reads.phalaEncryptEnv.executeWithOptions({ summary: `encrypt ${input.env.length} env var(s) to the app key` }, [{ publicKey: pubkey, env: input.env }]);
       }
       if (!appId) throw ApplicationFailure.create({ message: 'no app id: the on-chain registration must name the app (appAddress)', type: FailureTypes.PhalaNoAppId, nonRetryable: true });
 
       progress.step('commit');
       const deployer = tx?.deployerAddress ?? (input.kms.type !== 'phala' ? input.kms.deployerAddress : undefined);
-      const committed = await acts.phalaCommitCvm.executeWithOptions(summarized(input.providerCallTimeout, `commit app ${appId}`), [{
+      const committed = await acts.phalaCommitCvm.executeWithOptions(creating(lean, input.providerCallTimeout, `commit app ${appId}`), [{
         app_id: appId,
         compose_hash: provision.composeHash,
         ...(encrypted ? { encrypted_env: encrypted.encryptedEnv, env_keys: encrypted.envKeys } : {}),
@@ -106,24 +109,24 @@ export async function provisionPhalaCvm(raw: ProvisionPhalaCvmInput): Promise<Pr
     }
 
     progress.step('wait-running');
-    const running = await waitUntilRunning(acts, input, cvm.ref, progress);
+    const running = await waitUntilRunning(reads, input, cvm.ref, progress);
     progress.update({ providerStatus: running.status });
 
     // Not ready without proof: attested before the result (runs started before this step existed skip it on replay).
     let attestation: ProvisionPhalaCvmResult['attestation'];
-    if (patched(PATCH_ATTEST_BEFORE_READY)) {
+    if (hasPatch(lean, PATCH_ATTEST_BEFORE_READY)) {
       progress.step('attest');
-      attestation = await attestBeforeReady(acts, input, { appId: cvm.appId!, vmUuid: cvm.vmUuid, composeHash: provision.composeHash, composeFile: input.composeFile }, progress);
+      attestation = await attestBeforeReady(reads, input, { appId: cvm.appId!, vmUuid: cvm.vmUuid, composeHash: provision.composeHash, composeFile: input.composeFile }, progress);
       progress.update({ providerStatus: attestation.result === 'verified' ? 'verified' : `${running.status} (attestation skipped)` });
     }
 
     let teardown: ProvisionPhalaCvmResult['teardown'] = null;
     if (input.ttl) {
       progress.step('schedule-teardown');
-      teardown = await scheduleTeardown({ provider: 'phala', key: input.name, cvmId: cvm.ref, cvmName: input.name, ttlMs: input.ttl, pollIntervalMs: input.pollInterval, providerCallTimeoutMs: input.providerCallTimeout });
+      teardown = await scheduleTeardown(lean, { provider: 'phala', key: input.name, cvmId: cvm.ref, cvmName: input.name, ttlMs: input.ttl, pollIntervalMs: input.pollInterval, providerCallTimeoutMs: input.providerCallTimeout });
       progress.update({ teardownAt: teardown.teardownAt });
     }
-    progress.step('done');
+    progress.finish('done');
     return {
       provider: 'phala',
       name: input.name,
@@ -194,15 +197,15 @@ function registerOnChainUpdate(input: ProvisionPhalaCvmParams, progress: Progres
  * Phala names are unique per workspace. A CVM already under this name is never adopted or touched: it may
  * not be ours (a repeated start of a finished lifecycle attaches to the old run instead; see the client).
  */
-async function ensureNameFree(acts: LifecycleActivities, name: string): Promise<void> {
-  const o = await acts.observeCvm({ provider: 'phala', cvmId: name });
+async function ensureNameFree(reads: LifecycleActivities, name: string): Promise<void> {
+  const o = await reads.observeCvm({ provider: 'phala', cvmId: name });
   if (o.class !== 'gone') {
     throw ApplicationFailure.create({ message: `a Phala CVM named ${name} already exists (${o.status}); choose another name or tear that one down`, type: FailureTypes.CvmNameTaken, nonRetryable: true });
   }
 }
 
 /** The state stream first; if it cannot be used, polling with capped backoff. Fails fast on failed/exited. */
-async function waitUntilRunning(acts: LifecycleActivities, input: ProvisionPhalaCvmParams, ref: string, progress: Progress) {
+async function waitUntilRunning(reads: LifecycleActivities, input: ProvisionPhalaCvmParams, ref: string, progress: Progress) {
   const deadline = Date.now() + input.runningDeadline;
   const interval = Math.min(30, Math.max(5, Math.round(input.pollInterval / 1000)));
   try {
@@ -216,7 +219,7 @@ async function waitUntilRunning(acts: LifecycleActivities, input: ProvisionPhala
       });
       progress.update({ providerStatus: watch.status });
       if (watch.outcome === 'complete' && watch.phase === 'running') {
-        return acts.observeCvm({ provider: 'phala', cvmId: ref });
+        return reads.observeCvm({ provider: 'phala', cvmId: ref });
       }
     }
     throw ApplicationFailure.create({ message: `CVM ${ref} was not running within ${input.runningDeadline / 1000}s`, type: FailureTypes.CvmNotReadyInTime, nonRetryable: true });
@@ -240,7 +243,7 @@ async function waitUntilRunning(acts: LifecycleActivities, input: ProvisionPhala
  * with backoff until the attestation deadline, then fails closed. Either failure unwinds the compensations, so the
  * unproven CVM is deleted (unless keepOnFailure).
  */
-async function attestBeforeReady(acts: LifecycleActivities, input: ProvisionPhalaCvmParams, identity: PhalaIdentity, progress: Progress): Promise<NonNullable<ProvisionPhalaCvmResult['attestation']>> {
+async function attestBeforeReady(reads: LifecycleActivities, input: ProvisionPhalaCvmParams, identity: PhalaIdentity, progress: Progress): Promise<NonNullable<ProvisionPhalaCvmResult['attestation']>> {
   const opts = input.attestation;
   if (!opts.verify) {
     log.warn('Phala CVM reported ready without attestation (attestation.verify false)', { cvmName: input.name, reason: opts.skipReason });
@@ -248,7 +251,7 @@ async function attestBeforeReady(acts: LifecycleActivities, input: ProvisionPhal
   }
   const deadline = Date.now() + opts.deadline;
   for (let delay = Math.max(1_000, input.pollInterval); ; delay = Math.min(delay * 2, 30_000)) {
-    const o = await verifyPhala(acts, identity, opts);
+    const o = await verifyPhala(reads, identity, opts);
     if (o.result === 'verified') return { result: 'verified', keyProvider: keyProviderOf(o.verdict!), verdict: o.verdict as { verified: true } };
     if (o.result === 'failed') {
       throw ApplicationFailure.create({ message: `attestation of ${input.name} failed (${o.reasons.length} check(s)): ${o.reasons.join('; ')}`, type: FailureTypes.AttestationFailed, nonRetryable: true, details: [o.verdict] });

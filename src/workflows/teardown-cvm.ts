@@ -2,7 +2,7 @@
 // `cancelTeardown`; then graceful stop (bounded) → delete → confirm gone. Tearing down what is already
 // gone succeeds. A live CVM is deleted only when cvmflow can prove it created it (its lifecycle recorded the id,
 // or the provider's ownership mark is on it); otherwise the teardown fails with CvmNotRecorded and touches nothing.
-import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Provider } from '../contract/common';
 import {
   cancelTeardownSignal,
@@ -19,7 +19,7 @@ import {
 import { describeIssues } from '../contract/common';
 import type { CvmObservation } from '../activities/lifecycle';
 import { describeFailure, parseWorkflowInput } from './support/input';
-import { heartbeatFor, providerActivities, waitingActivities, type LifecycleActivities } from './support/options';
+import { hasPatch, heartbeatFor, leanHistory, providerActivities, readActivities, waitingActivities, type LifecycleActivities } from './support/options';
 import { Progress } from './support/progress';
 import { recordedCvmIds, requireOwned } from './support/fleet';
 import { providerPort } from './support/provider-port';
@@ -31,7 +31,8 @@ export const PATCH_TEARDOWN_RECORDED_ONLY = 'teardown-recorded-only';
 
 export async function teardownCvm(raw: TeardownCvmInput): Promise<TeardownCvmResult> {
   const input = parseWorkflowInput('teardownCvm', TeardownCvmInputSchema, raw);
-  const progress = new Progress(input.provider, { cvmId: input.cvmId, cvmName: input.cvmName });
+  const lean = leanHistory();
+  const progress = new Progress(input.provider, { cvmId: input.cvmId, cvmName: input.cvmName }, lean);
   let teardownAt = Math.max(Date.now(), input.teardownAt ? Date.parse(input.teardownAt) : Date.now());
   let cancelReason: string | undefined;
   let waiting = true;
@@ -70,30 +71,40 @@ export async function teardownCvm(raw: TeardownCvmInput): Promise<TeardownCvmRes
     if (remaining <= 0) break;
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
+      progress.writeNow();
       await continueAsNew<typeof teardownCvm>({ ...raw, teardownAt: iso() });
     }
     const before = teardownAt;
     await condition(() => cancelReason !== undefined || teardownAt !== before, remaining, { summary: `teardown at ${iso()}` });
   }
   waiting = false;
+  try {
+    return await tearDown();
+  } catch (err) {
+    progress.writeNow(); // a failure ends the run in this activation: what it found is written first
+    throw err;
+  }
 
-  const acts = providerActivities(input.providerCallTimeout);
-  const target = await locate(acts, input);
-  if (!target) return finish('already-gone');
-  progress.update({ cvmId: target.cvmId, providerStatus: target.status });
-  if (target.class === 'gone') return finish('already-gone');
-  if (patched(PATCH_TEARDOWN_RECORDED_ONLY)) await proveOwned(acts, target, input.cvmName);
+  async function tearDown(): Promise<TeardownCvmResult> {
+    const acts = providerActivities(input.providerCallTimeout);
+    const reads = readActivities(progress, input.providerCallTimeout);
+    const target = await locate(reads, input, lean);
+    if (!target) return finish('already-gone');
+    progress.update({ cvmId: target.cvmId, providerStatus: target.status });
+    if (target.class === 'gone') return finish('already-gone');
+    if (hasPatch(lean, PATCH_TEARDOWN_RECORDED_ONLY)) await proveOwned(reads, target, input.cvmName);
 
-  await gracefulStop(acts, input, target, progress);
-  progress.step('delete');
-  await deleteCvm(acts, input.provider, target.cvmId);
-  progress.step('confirm-gone');
-  const gone = await waitingActivities(input.goneDeadline, heartbeatFor(input.pollInterval)).awaitCvmState({ provider: input.provider, cvmId: target.cvmId, target: 'gone', pollIntervalMs: input.pollInterval });
-  progress.update({ providerStatus: gone.status });
-  return finish('deleted');
+    await gracefulStop(acts, input, target, progress);
+    progress.step('delete');
+    await deleteCvm(acts, input.provider, target.cvmId, input.pollInterval);
+    progress.step('confirm-gone');
+    const gone = await waitingActivities(input.goneDeadline, heartbeatFor(input.pollInterval)).awaitCvmState({ provider: input.provider, cvmId: target.cvmId, target: 'gone', pollIntervalMs: input.pollInterval });
+    progress.update({ providerStatus: gone.status });
+    return finish('deleted');
+  }
 
   function finish(outcome: TeardownCvmResult['outcome']): TeardownCvmResult {
-    progress.step(outcome);
+    progress.finish(outcome);
     return {
       provider: input.provider,
       cvmId: progress.current.cvmId ?? null,
@@ -111,10 +122,10 @@ export async function teardownCvm(raw: TeardownCvmInput): Promise<TeardownCvmRes
  * where they are shared (Prism), the id its lifecycle recorded (a name alone never picks a CVM). Undefined when
  * nothing by that name exists (already gone).
  */
-async function locate(acts: LifecycleActivities, input: TeardownCvmParams): Promise<CvmObservation | undefined> {
+async function locate(acts: LifecycleActivities, input: TeardownCvmParams, lean: boolean): Promise<CvmObservation | undefined> {
   if (input.cvmId) return acts.observeCvm({ provider: input.provider, cvmId: input.cvmId });
   const port = providerPort(input.provider);
-  if (!port.uniqueNames && patched('prism-teardown-by-recorded-id')) {
+  if (!port.uniqueNames && hasPatch(lean, 'prism-teardown-by-recorded-id')) {
     const [recorded] = await recordedCvmIds(acts, lifecycleWorkflowId(input.provider, input.cvmName!));
     if (!recorded) {
       throw ApplicationFailure.create({
@@ -150,9 +161,9 @@ async function gracefulStop(acts: LifecycleActivities, input: TeardownCvmParams,
   }
 }
 
-async function deleteCvm(acts: LifecycleActivities, provider: Provider, cvmId: string): Promise<void> {
+async function deleteCvm(acts: LifecycleActivities, provider: Provider, cvmId: string, pollIntervalMs: number): Promise<void> {
   try {
-    await providerPort(provider).delete(acts, cvmId);
+    await providerPort(provider).delete(acts, cvmId, pollIntervalMs);
   } catch (err) {
     const f = describeFailure(err);
     throw ApplicationFailure.create({ message: `deleting ${provider} CVM ${cvmId} failed: ${f.message}`, type: FailureTypes.TeardownFailed, nonRetryable: true, cause: err as Error });

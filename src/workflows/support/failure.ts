@@ -18,7 +18,7 @@ export async function failLifecycle(err: unknown, keepOnFailure: boolean, compen
       note = ` ${(await compensations.unwind()).join('; ')}.`;
     }
   }
-  progress.step('failed');
+  progress.finish('failed');
   if (isCancellation(err)) return ApplicationFailure.create({ message: `cancelled.${note}`, type: FailureTypes.LifecycleCancelled, nonRetryable: true });
   return ApplicationFailure.create({ message: `${f.message}.${note}`, type: f.type ?? FailureTypes.LifecycleFailed, nonRetryable: true, details: f.details, cause: err as Error });
 }

@@ -1,7 +1,7 @@
 // Where a lifecycle stands, kept current in three places: the `status` query, the custom search
 // attributes (find it with `temporal workflow list --query`) and the UI's current details.
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { log, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, condition, log, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Provider } from '../../contract/common';
 import { boundKeyword, CvmCcPlatform, CvmId, CvmName, CvmProvider, CvmStatus, CvmStep, CvmTeardownAt } from '../../contract/search-attributes';
 import { statusQuery, type CvmWorkflowStatus } from '../../contract/status';
@@ -11,11 +11,25 @@ type Patch = Partial<Pick<CvmWorkflowStatus, 'cvmId' | 'cvmName' | 'providerStat
 export class Progress {
   private readonly status: CvmWorkflowStatus;
   private ccPlatform?: string;
+  /** Lean runs: a change not yet written to the search attributes, and local activities not yet settled. */
+  private unwritten = false;
+  private localPending = 0;
+  private lastWritten = '';
 
-  constructor(provider: Provider, init: Patch = {}) {
+  /**
+   * `lean` (a run with the lean-history patch, see support/options): the search attributes are written once per
+   * workflow task, when the workflow stops for something other than a local activity (an activity, a timer, a
+   * message, its end), with the values it stopped on; runs from before the patch write them at every step and fact.
+   * The status query and the UI's current details still change at once. Visibility reads the attributes only when
+   * a workflow task completes, so it never saw the values in between: nothing the UI or a `--query` shows is lost.
+   */
+  constructor(provider: Provider, init: Patch = {}, readonly lean = false) {
     this.status = { workflowType: workflowInfo().workflowType, step: 'start', provider, history: [] };
     setHandler(statusQuery, () => this.status);
     this.step('start', init);
+    // Conditions are checked after the workflow's code has run to its next await, as each activation ends; the
+    // write is not cancellable, so a cancelled lifecycle still shows its compensation and failure.
+    if (lean) void CancellationScope.nonCancellable(() => this.writeWhenSettled());
   }
 
   get current(): Readonly<CvmWorkflowStatus> {
@@ -27,6 +41,37 @@ export class Progress {
     this.status.step = step;
     this.status.history.push({ step, at: new Date().toISOString() });
     this.update(patch);
+  }
+
+  /** Enters the last step and writes it at once: the workflow ends in this activation (return, throw). */
+  finish(step: string, patch: Patch = {}): void {
+    this.step(step, patch);
+    this.writeNow();
+  }
+
+  /** Writes what has not been written yet, now: before a continue-as-new, or a failure thrown without `finish`. */
+  writeNow(): void {
+    if (!this.unwritten) return;
+    this.unwritten = false;
+    this.upsert();
+  }
+
+  /**
+   * The read proxy of a lean run, counted: while a local activity is pending the workflow task goes on, so the
+   * search attributes wait for what comes after it.
+   */
+  countLocal<T extends object>(proxy: T): T {
+    const track = (p: Promise<unknown>) => {
+      this.localPending++;
+      return p.finally(() => this.localPending--);
+    };
+    return new Proxy(proxy, {
+      get: (target, name) => {
+        const fn = Reflect.get(target, name) as ((...args: unknown[]) => Promise<unknown>) & { executeWithOptions(o: unknown, a: unknown[]): Promise<unknown> };
+        if (typeof fn !== 'function') return fn;
+        return Object.assign((...args: unknown[]) => track(fn(...args)), { executeWithOptions: (o: unknown, a: unknown[]) => track(fn.executeWithOptions(o, a)) });
+      },
+    });
   }
 
   /**
@@ -49,6 +94,22 @@ export class Progress {
   }
 
   private publish(): void {
+    this.publishDetails();
+    if (this.lean) this.unwritten = true;
+    else this.upsert();
+  }
+
+  private async writeWhenSettled(): Promise<never> {
+    const settled = () => this.unwritten && this.localPending === 0;
+    for (;;) {
+      await condition(settled);
+      // A condition true when it is made resolves on the next microtask, after the code that made it may have
+      // started a local activity: asked again, here.
+      if (settled()) this.writeNow();
+    }
+  }
+
+  private upsert(): void {
     const s = this.status;
     // Keyword values are cut well below the server's limit: a provider's long status word must not get the run
     // terminated for a bad search attribute.
@@ -61,8 +122,13 @@ export class Progress {
     if (s.providerStatus) pairs.push({ key: CvmStatus, value: boundKeyword(s.providerStatus) });
     if (this.ccPlatform) pairs.push({ key: CvmCcPlatform, value: boundKeyword(this.ccPlatform) });
     if (s.teardownAt) pairs.push({ key: CvmTeardownAt, value: new Date(s.teardownAt) });
+    if (this.lean) {
+      // The same values as the last write (a fact repeated, a step entered again) are not written again.
+      const written = JSON.stringify(pairs.map((p) => [p.key.name, p.value]));
+      if (written === this.lastWritten) return;
+      this.lastWritten = written;
+    }
     upsertSearchAttributes(pairs);
-    this.publishDetails();
   }
 
   private publishDetails(): void {

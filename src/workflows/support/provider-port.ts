@@ -4,7 +4,9 @@
 // pure half of each descriptor (actions, id rules, waiter table) is its profile in src/contract/rules/profiles.ts.
 // Every call here is the one the workflows made before the port existed (same activity, arguments and order), so
 // recorded histories replay unchanged.
+import { isCancellation, patched } from '@temporalio/workflow';
 import type { Provider } from '../../contract/common';
+import { FailureTypes } from '../../contract/failures';
 import type { CvmflowWorkflowRecord, CvmStatistics, ReattestCvmsParams } from '../../contract/fleet';
 import type { CvmAction, CvmObservation } from '../../contract/rules/cvm';
 import { classifyCudoState, CUDO_EXPIRES_AT, CUDO_MANAGED_BY, CUDO_MANAGED_BY_VALUE, hasCvmflowMark } from '../../contract/rules/cudo';
@@ -12,7 +14,8 @@ import { PROVIDER_PROFILES, type ProviderProfile } from '../../contract/rules/pr
 import { lifecycleWorkflowId } from '../../contract/workflow-ids';
 import { attempt, verifyPhala, type Outcome } from './attestation';
 import type { InventoryItem } from './fleet';
-import type { LifecycleActivities } from './options';
+import { heartbeatFor, waitOptions, type LifecycleActivities } from './options';
+import { describeFailure } from './input';
 import { livePrismCvmsNamed } from './prism-names';
 
 /** What an action needs besides the CVM (the operate input carries these; a teardown's stop needs none). */
@@ -82,7 +85,8 @@ export interface ProviderPort {
   /** The day-2 actions it has endpoints for, each sending its request (profile.actions names the same ones). */
   actions: Partial<Record<CvmAction, PowerAction>>;
   /** Deletes the CVM (a CVM already gone is not an error where the endpoint says so). */
-  delete(acts: LifecycleActivities, cvmId: string): Promise<void>;
+  /** Deletes the CVM; `pollIntervalMs` paces any wait the provider needs first (a VM that must settle). */
+  delete(acts: LifecycleActivities, cvmId: string, pollIntervalMs?: number): Promise<void>;
   /** Collects a running CVM's statistics; null when the provider has none (profile.noStatistics says why). */
   statistics: { collect(acts: LifecycleActivities, cvmId: string, days: number): Promise<StatisticsSummary> } | null;
 }
@@ -195,6 +199,11 @@ const prism: AttestingPort = {
   },
 };
 
+/** Patch id (after release 0.3.0): a CUDO delete refused mid-transition waits for the VM to settle and tries again. */
+export const PATCH_CUDO_DELETE_WHEN_SETTLED = 'cudo-delete-when-settled';
+/** How long a CUDO delete waits for a VM in transition to settle (a create's clone and boot take minutes). */
+const SETTLE_DEADLINE_MS = 30 * 60_000;
+
 const cudo: ProviderPort = {
   provider: 'cudo',
   profile: PROVIDER_PROFILES.cudo,
@@ -225,8 +234,23 @@ const cudo: ProviderPort = {
       return { target: before.class === 'stopped' ? 'stopped' : 'running', waitOn: id };
     },
   },
-  async delete(acts, cvmId) {
-    await acts.cudoTerminateVm({ id: cvmId });
+  async delete(acts, cvmId, pollIntervalMs = 5_000) {
+    try {
+      await acts.cudoTerminateVm({ id: cvmId });
+    } catch (err) {
+      // CUDO refuses to terminate a VM in the middle of a transition (CLONING, STARTING...: FAILED_PRECONDITION, a
+      // conflict): a lifecycle cancelled just after its create met that, and gave up on the VM. Wait until the VM
+      // settles (ACTIVE, or any state it stays in), then terminate it.
+      if (describeFailure(err).type !== FailureTypes.ProviderConflict || !patched(PATCH_CUDO_DELETE_WHEN_SETTLED)) throw err;
+      try {
+        await acts.awaitCvmState.executeWithOptions(waitOptions(SETTLE_DEADLINE_MS, heartbeatFor(pollIntervalMs)), [{ provider: 'cudo', cvmId, target: 'running', pollIntervalMs }]);
+      } catch (waitErr) {
+        if (isCancellation(waitErr)) throw waitErr;
+        if (describeFailure(waitErr).type === FailureTypes.CvmGone) return; // it went by itself
+        // settled elsewhere (FAILED, STOPPED): terminate it there
+      }
+      await acts.cudoTerminateVm({ id: cvmId });
+    }
   },
   statistics: {
     async collect(acts, id) {

@@ -1,12 +1,12 @@
 // A lifecycle's `ttl` starts a `teardownCvm` under a deterministic id that outlives its parent.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { ParentClosePolicy, patched, startChild } from '@temporalio/workflow';
+import { ParentClosePolicy, startChild } from '@temporalio/workflow';
 import type { Provider } from '../../contract/common';
 import { teardownWorkflowId } from '../../contract/workflow-ids';
 import type { teardownCvm } from '../teardown-cvm';
-import { providerActivities } from './options';
+import { hasPatch, providerActivities } from './options';
 
-export async function scheduleTeardown(p: { provider: Provider; key: string; cvmId?: string; cvmName?: string; ttlMs: number; pollIntervalMs: number; providerCallTimeoutMs: number }): Promise<{ workflowId: string; teardownAt: string }> {
+export async function scheduleTeardown(lean: boolean, p: { provider: Provider; key: string; cvmId?: string; cvmName?: string; ttlMs: number; pollIntervalMs: number; providerCallTimeoutMs: number }): Promise<{ workflowId: string; teardownAt: string }> {
   const workflowId = teardownWorkflowId(p.provider, p.key);
   const teardownAt = new Date(Date.now() + p.ttlMs).toISOString();
   try {
@@ -19,7 +19,7 @@ export async function scheduleTeardown(p: { provider: Provider; key: string; cvm
   } catch (err) {
     // A teardown for this CVM is already scheduled (a repeated run): keep it, and report when it will really act.
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    if (patched('report-existing-teardown-time')) return providerActivities(p.providerCallTimeoutMs).queryTeardownAt({ workflowId });
+    if (hasPatch(lean, 'report-existing-teardown-time')) return providerActivities(p.providerCallTimeoutMs).queryTeardownAt({ workflowId });
   }
   return { workflowId, teardownAt };
 }
