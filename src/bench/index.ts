@@ -145,7 +145,7 @@ async function overheadRows(client: Client, address: string, tinyBundle: string)
       reference: `minimal workflow, ${r.activities} no-op activities${r.localActivities ? ` and ${r.localActivities} local ones` : ''} in the same order: ${f(r.floorMs, 0)} ms`,
       ratio: r.lifecycleMs / r.floorMs,
       goal: '<= 1.2',
-      values: { lifecycleMs: r.lifecycleMs, floorMs: r.floorMs, activities: r.activities, localActivities: r.localActivities },
+      values: { lifecycleMs: r.lifecycleMs, floorMs: r.floorMs, activities: r.activities, localActivities: r.localActivities, ...Object.fromEntries(Object.entries(r.activityMs).map(([k, v]) => [`activityMs.${k}`, v])) },
     },
     {
       what: `${r.workflow}: events per lifecycle`,

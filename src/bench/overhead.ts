@@ -22,6 +22,8 @@ export interface OverheadRow {
   events: number;
   /** How many events of each type one lifecycle wrote (markers by marker name). */
   eventTypes: Record<string, number>;
+  /** How long each (regular) activity of the last round ran, by type. */
+  activityMs: Record<string, number>;
 }
 
 const LIFECYCLES: { type: string; args: (id: string) => unknown[] }[] = [
@@ -37,6 +39,26 @@ function callKinds(history: HistoryEvent[]): string {
   return history
     .map((e) => (e.activityTaskScheduledEventAttributes ? 'A' : e.markerRecordedEventAttributes?.markerName === 'core_local_activity' ? 'L' : ''))
     .join('');
+}
+
+/** Milliseconds each activity ran (started to closed, server times), summed by activity type. */
+function activityMs(history: HistoryEvent[]): Record<string, number> {
+  const ms = (t: HistoryEvent['eventTime']) => Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
+  const scheduled = new Map<string, string>();
+  const started = new Map<string, number>();
+  const out: Record<string, number> = {};
+  for (const e of history) {
+    const id = String(e.eventId);
+    if (e.activityTaskScheduledEventAttributes) scheduled.set(id, e.activityTaskScheduledEventAttributes.activityType?.name ?? '?');
+    const s = e.activityTaskStartedEventAttributes;
+    if (s) started.set(String(s.scheduledEventId), ms(e.eventTime));
+    const closed = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes;
+    if (closed) {
+      const type = scheduled.get(String(closed.scheduledEventId)) ?? '?';
+      out[type] = Math.round(((out[type] ?? 0) + ms(e.eventTime) - (started.get(String(closed.scheduledEventId)) ?? ms(e.eventTime))) * 10) / 10;
+    }
+  }
+  return out;
 }
 
 function countEventTypes(history: HistoryEvent[]): Record<string, number> {
@@ -92,6 +114,7 @@ export async function benchLifecycleOverhead(client: Client, address: string, ti
             let calls = '';
             let events = 0;
             let eventTypes: Record<string, number> = {};
+            let activityTimes: Record<string, number> = {};
             for (let r = 0; r < rounds + 1; r++) {
               const id = `${tag}-${li}-${r}`;
               const handle = await client.workflow.start(l.type, { taskQueue, workflowId: `bench/${id}`, args: l.args(id) });
@@ -100,13 +123,14 @@ export async function benchLifecycleOverhead(client: Client, address: string, ti
               calls = callKinds(history);
               events = history.length;
               eventTypes = countEventTypes(history);
+              activityTimes = activityMs(history);
               const floorMs = await timed(() => client.workflow.execute('tinyActivities', { taskQueue: floorQueue, workflowId: `bench/floor-${id}`, args: [calls] }));
               if (r === 0) continue; // the first round warms both workers up
               lifecycle.push(ms);
               floorRuns.push(floorMs);
             }
             const activities = [...calls].filter((k) => k === 'A').length;
-            rows.push({ workflow: l.type, lifecycleMs: median(lifecycle), floorMs: median(floorRuns), activities, localActivities: calls.length - activities, events, eventTypes });
+            rows.push({ workflow: l.type, lifecycleMs: median(lifecycle), floorMs: median(floorRuns), activities, localActivities: calls.length - activities, events, eventTypes, activityMs: activityTimes });
           }
         } finally {
           floor.shutdown();

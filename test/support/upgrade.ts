@@ -19,7 +19,7 @@ import type { LifecycleEnv } from './lifecycle';
 import { unique } from './temporal';
 import { startWorkerProcess, workerEnv, type WorkerProcess } from './worker-process';
 import { UPGRADE_PATCH } from './workflows/upgrade-b';
-import { PATCH_TEARDOWN_RECORDED_ONLY } from '../../src/workflows/teardown-cvm';
+import { PATCH_LEAN_HISTORY } from '../../src/workflows/support/options';
 
 export interface UpgradeBuilds {
   bundleB: string;
@@ -174,8 +174,9 @@ export async function runUpgradeScenario(o: UpgradeScenario): Promise<number> {
   const builds = await buildsOf(client, teardown.workflowId);
   expect(builds[0]).toBe(buildA);
   expect(builds.at(-1)).toBe(buildB);
-  // (the ownership proof before the delete is a patched step of the current code, on A and B alike)
-  expect(await patchMarkers(client, teardown.workflowId)).toEqual([PATCH_TEARDOWN_RECORDED_ONLY, UPGRADE_PATCH]);
+  // (A and B both start runs with the lean-history patch, which implies every earlier one, the ownership proof
+  // before the delete included; B's own patch comes on top)
+  expect(await patchMarkers(client, teardown.workflowId)).toEqual([PATCH_LEAN_HISTORY, UPGRADE_PATCH]);
   expect(await workerInfoPids(client, teardown.workflowId)).toEqual([b.child.pid]);
   expect((await teardown.describe()).raw.workflowExecutionInfo?.versioningInfo?.behavior).toBe(2); // AUTO_UPGRADE
   expect(liveVm(env, ttlVm)).toBeUndefined();

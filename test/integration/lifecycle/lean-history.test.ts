@@ -8,6 +8,7 @@ import { CUDO_MANAGED_BY, CUDO_MANAGED_BY_VALUE } from '../../../src/contract/ru
 import { CvmId, CvmStatus, CvmStep } from '../../../src/contract/search-attributes';
 import { lifecycleWorkflowId, teardownWorkflowId } from '../../../src/contract/workflow-ids';
 import { PATCH_LEAN_HISTORY } from '../../../src/workflows/support/options';
+import { recordHistory } from '../../support/histories';
 import { useLifecycleWorker } from '../../support/lifecycle';
 import { unique } from '../../support/temporal';
 
@@ -111,6 +112,7 @@ test('a teardown refused for want of proof shows what it found before it fails',
   expect(d.typedSearchAttributes.get(CvmStatus)).toEqual(expect.any(String));
   const lastWrite = history.map((e) => e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields).filter((f) => f && !('TemporalChangeVersion' in f)).at(-1);
   expect(lastWrite && 'CvmStatus' in lastWrite).toBe(true);
+  await recordHistory(ctx.t.client, workflowId, 'teardownCvm', 'not-proven');
 });
 
 test('a CUDO VM still in transition is torn down once it settles (CUDO refuses to terminate it mid-transition)', async () => {
@@ -122,4 +124,5 @@ test('a CUDO VM still in transition is torn down once it settles (CUDO refuses t
   // The first terminate met the VM mid-transition and was refused; the second, after it settled, went through.
   expect(sandbox.server.calls('cudoTerminateVm').filter((c) => c.path.includes(vmId)).map((c) => c.status)).toEqual([400, 200]);
   expect(['DELETING', 'DELETED', undefined]).toContain(sandbox.vm(vmId)?.state);
+  await recordHistory(ctx.t.client, teardownWorkflowId('cudo', vmId), 'teardownCvm', 'delete-when-settled');
 });
