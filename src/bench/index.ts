@@ -141,11 +141,11 @@ async function scaleRows(client: Client, address: string, tinyBundle: string, se
     settleMs: 60_000,
     pollMs: 2_000,
     serverPid,
-    onSample: (s) => progress(`scale sample: ${f(s.seconds, 0)} s, ${s.parked} parked, worker RSS ${mib(s.rssBytes)}, heap ${mib(s.heapUsedBytes)}, ${s.cachedWorkflows} cached${s.serverRssBytes === undefined ? '' : `, server RSS ${mib(s.serverRssBytes)}`}`),
+    onSample: (s) => progress(`scale sample: ${f(s.seconds, 0)} s, ${s.started} started, ${s.parked} parked, worker RSS ${mib(s.rssBytes)}, heap ${mib(s.heapUsedBytes)}, ${s.cachedWorkflows} cached${s.serverRssBytes === undefined ? '' : `, server RSS ${mib(s.serverRssBytes)}`}`),
   });
   const base = p.before.rssBytes;
   const at = (s: ParkSample) => `RSS ${mib(s.rssBytes)} (+${mib(s.rssBytes - base)}), heap ${mib(s.heapUsedBytes)}, ${s.cachedWorkflows} cached`;
-  const sampleValues = (s: ParkSample) => ({ seconds: s.seconds, parked: s.parked, rssBytes: s.rssBytes, rssDeltaBytes: s.rssBytes - base, heapUsedBytes: s.heapUsedBytes, cachedWorkflows: s.cachedWorkflows, ...(s.serverRssBytes === undefined ? {} : { serverRssBytes: s.serverRssBytes }) });
+  const sampleValues = (s: ParkSample) => ({ seconds: s.seconds, started: s.started, parked: s.parked, rssBytes: s.rssBytes, rssDeltaBytes: s.rssBytes - base, heapUsedBytes: s.heapUsedBytes, cachedWorkflows: s.cachedWorkflows, ...(s.serverRssBytes === undefined ? {} : { serverRssBytes: s.serverRssBytes }) });
   const out: BenchRow[] = [
     {
       what: `${n} pending teardownCvm (1 day ahead, cache ${cache}): time to park`,

@@ -147,6 +147,8 @@ export interface ParkedWorkflows {
 export interface ParkSample {
   /** Seconds since the first start call. */
   seconds: number;
+  /** Start calls the server had accepted. */
+  started: number;
   /** Workflows that had run their first task (visibility count, so it may lag a little). */
   parked: number;
   rssBytes: number;
@@ -226,22 +228,24 @@ export async function benchParked(client: Client, address: string, kind: 'produc
     const query = `TaskQueue = '${taskQueue}' AND CvmStep = 'scheduled'`;
     const began = process.hrtime.bigint();
     const since = () => Number(process.hrtime.bigint() - began) / 1e9;
+    let started = 0;
     sampler = options.sampleEveryMs
       ? sampleEvery(
           options.sampleEveryMs,
           async () => {
             const [parked, w] = await Promise.all([client.workflow.count(query), probe.sample()]);
             const serverRssBytes = options.serverPid === undefined ? undefined : processRssBytes(options.serverPid);
-            return { seconds: since(), parked: parked.count, rssBytes: w.rssBytes, heapUsedBytes: w.heapUsedBytes, cachedWorkflows: w.cachedWorkflows, serverRssBytes };
+            return { seconds: since(), started, parked: parked.count, rssBytes: w.rssBytes, heapUsedBytes: w.heapUsedBytes, cachedWorkflows: w.cachedWorkflows, serverRssBytes };
           },
           options.onSample ?? (() => undefined),
         )
       : undefined;
-    const acceptSeconds = await startAll(n, 50, (i) =>
-      kind === 'production'
+    const acceptSeconds = await startAll(n, 50, async (i) => {
+      await (kind === 'production'
         ? client.workflow.start('teardownCvm', { taskQueue, workflowId: `${taskQueue}-${i}`, args: teardownArgs(i, taskQueue) })
-        : client.workflow.start('tinyPark', { taskQueue, workflowId: `${taskQueue}-${i}`, args: [DAY_MS] }),
-    );
+        : client.workflow.start('tinyPark', { taskQueue, workflowId: `${taskQueue}-${i}`, args: [DAY_MS] }));
+      started++;
+    });
     // An hour, or 100 ms a workflow for the larger runs (the scale section).
     await until(async () => (await client.workflow.count(query)).count >= n, Math.max(3_600_000, n * 100), `${n} workflows to park`, options.pollMs);
     const parkSeconds = since();
