@@ -1,7 +1,8 @@
 // `npm run bench [section ...] [--json]`: every benchmark as one table, each figure beside a reference measured in
-// this same run (the ratio column). Sections: attestation, worker, overhead, codec, history, detection, cluster
-// (default: all but cluster, which needs PostgreSQL). Sizes: CVMFLOW_BENCH_TEARDOWNS (pending teardowns, default
-// 2000; 10000 is the issue 16 target), CVMFLOW_BENCH_WORKER_TASKS (workflows per worker in the per-task row, default
+// this same run (the ratio column). Sections: attestation, worker, overhead, codec, history, detection, scale, cluster
+// (default: all but scale, which takes the better part of an hour, and cluster, which needs PostgreSQL). Sizes:
+// CVMFLOW_BENCH_TEARDOWNS (pending teardowns, default 2000; 10000 is the issue 16 target),
+// CVMFLOW_BENCH_SCALE_TEARDOWNS (pending teardowns in the scale section, default 100000), CVMFLOW_BENCH_WORKER_TASKS (workflows per worker in the per-task row, default
 // 500), CVMFLOW_BENCH_LIFECYCLES (lifecycles and trivial workflows in the rate row, default 60, at most 64),
 // CVMFLOW_BENCH_DETECTION_COUNT (CVMs per side and round in the detection rows, default 8).
 import { spawnSync } from 'node:child_process';
@@ -18,7 +19,8 @@ import { benchCodecOverhead } from './codec';
 import { benchDetection } from './detection';
 import { benchLifecycleHistory, benchLifecycleThroughput } from './history';
 import { benchLifecycleOverhead } from './overhead';
-import { benchParked, benchWorkerCost, tinyBundlePath } from './worker-cost';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../worker/config';
+import { benchParked, benchWorkerCost, processRssBytes, tinyBundlePath, type ParkSample } from './worker-cost';
 
 export interface BenchRow {
   what: string;
@@ -29,6 +31,8 @@ export interface BenchRow {
   goal?: string;
   /** The raw figures, for --json. */
   values: Record<string, number | string>;
+  /** Samples over time (the scale section), for --json only. */
+  series?: ParkSample[];
 }
 
 const MiB = 1024 * 1024;
@@ -136,6 +140,64 @@ function eventBreakdown(types: Record<string, number>): string {
   return parts.join(', ');
 }
 
+/**
+ * Issue 16's 100,000 pending teardowns: N `teardownCvm` parked one day ahead on the production worker, its RSS,
+ * heap and cached workflows sampled every 10 s while they park and for a minute after. Memory should level off
+ * near a fixed base plus what the sticky cache holds, whatever N.
+ */
+async function scaleRows(client: Client, address: string, tinyBundle: string, serverPid: number | undefined, progress: (s: string) => void): Promise<BenchRow[]> {
+  const n = envInt('CVMFLOW_BENCH_SCALE_TEARDOWNS', 100_000);
+  const cache = process.env.CVMFLOW_MAX_CACHED_WORKFLOWS ?? String(DEFAULT_MAX_CACHED_WORKFLOWS);
+  const mib = (bytes: number) => `${f(bytes / MiB, 0)} MiB`;
+  const serverRss = processRssBytes(serverPid);
+  const p = await benchParked(client, address, 'production', n, tinyBundle, {
+    env: { CVMFLOW_MAX_CACHED_WORKFLOWS: cache },
+    sampleEveryMs: 10_000,
+    settleMs: 60_000,
+    pollMs: 2_000,
+    serverPid,
+    onSample: (s) => progress(`scale sample: ${f(s.seconds, 0)} s, ${s.started} started, ${s.parked} parked, worker RSS ${mib(s.rssBytes)}, heap ${mib(s.heapUsedBytes)}, ${s.cachedWorkflows} cached${s.serverRssBytes === undefined ? '' : `, server RSS ${mib(s.serverRssBytes)}`}`),
+  });
+  const base = p.before.rssBytes;
+  const at = (s: ParkSample) => `RSS ${mib(s.rssBytes)} (+${mib(s.rssBytes - base)}), heap ${mib(s.heapUsedBytes)}, ${s.cachedWorkflows} cached`;
+  const sampleValues = (s: ParkSample) => ({ seconds: s.seconds, started: s.started, parked: s.parked, rssBytes: s.rssBytes, rssDeltaBytes: s.rssBytes - base, heapUsedBytes: s.heapUsedBytes, cachedWorkflows: s.cachedWorkflows, ...(s.serverRssBytes === undefined ? {} : { serverRssBytes: s.serverRssBytes }) });
+  const out: BenchRow[] = [
+    {
+      what: `${n} pending teardownCvm (1 day ahead, cache ${cache}): time to park`,
+      measured: `${f(p.parkSeconds)} s until all ran their first task`,
+      reference: `server accepted the ${n} starts in ${f(p.acceptSeconds)} s`,
+      ratio: p.parkSeconds / p.acceptSeconds,
+      goal: '<= 1.2',
+      values: { teardowns: n, maxCachedWorkflows: Number(cache), parkSeconds: p.parkSeconds, acceptSeconds: p.acceptSeconds, slowTaskWarnings: p.slowTaskWarnings },
+      series: p.samples,
+    },
+    {
+      what: `  worker before the first start`,
+      measured: `RSS ${mib(base)}, heap ${mib(p.before.heapUsedBytes)}`,
+      reference: serverRss === undefined ? '' : `dev server RSS ${mib(serverRss)}`,
+      values: { rssBytes: base, heapUsedBytes: p.before.heapUsedBytes, ...(serverRss === undefined ? {} : { serverRssBytes: serverRss }) },
+    },
+  ];
+  for (const mark of [10_000, 25_000, 50_000, 100_000].filter((m) => m < n).concat(n)) {
+    const s = p.samples.find((x) => x.parked >= mark);
+    if (!s) continue;
+    out.push({ what: `  worker at ${mark} parked (sample at ${s.parked}, ${f(s.seconds, 0)} s)`, measured: at(s), reference: '', values: { mark, ...sampleValues(s) } });
+  }
+  const peak = p.samples.reduce<ParkSample | undefined>((m, s) => (!m || s.rssBytes > m.rssBytes ? s : m), undefined);
+  const last = p.samples.at(-1);
+  if (peak) out.push({ what: `  worker peak (at ${peak.parked} parked, ${f(peak.seconds, 0)} s)`, measured: at(peak), reference: '', values: sampleValues(peak) });
+  if (last) {
+    out.push({
+      what: `  worker ${f(last.seconds - p.parkSeconds, 0)} s after all parked`,
+      measured: at(last),
+      reference: last.serverRssBytes === undefined ? '' : `dev server RSS ${mib(last.serverRssBytes)}`,
+      goal: `level, not growing with N (cache ${cache})`,
+      values: sampleValues(last),
+    });
+  }
+  return out;
+}
+
 async function overheadRows(client: Client, address: string, tinyBundle: string): Promise<BenchRow[]> {
   const rows = await benchLifecycleOverhead(client, address, tinyBundle);
   return rows.flatMap((r): BenchRow[] => [
@@ -162,7 +224,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const json = args.includes('--json');
   const only = args.filter((a) => a !== '--json');
-  const want = (name: string) => (only.length === 0 ? name !== 'cluster' : only.includes(name));
+  const want = (name: string) => (only.length === 0 ? name !== 'cluster' && name !== 'scale' : only.includes(name));
   const rows: BenchRow[] = [];
   const progress = (s: string) => process.stderr.write(`bench: ${s}\n`);
   // Each row is also logged as it is measured, so a run that fails later keeps what it measured.
@@ -176,7 +238,7 @@ async function main(): Promise<void> {
     add(...(await attestationRows()));
   }
 
-  if (want('worker') || want('overhead')) {
+  if (want('worker') || want('overhead') || want('scale')) {
     const dir = mkdtempSync(join(tmpdir(), 'cvmflow-bench-'));
     const server = await startDevServer({ cli: resolveTemporalCli(), port: await freePort(), namespace: 'default', logFile: join(dir, 'dev.log') });
     const connection = await Connection.connect({ address: server.address });
@@ -190,6 +252,10 @@ async function main(): Promise<void> {
       if (want('worker')) {
         progress('worker cost (pending teardowns, per-task cost, lifecycle rate)');
         add(...(await workerRows(client, server.address, tinyBundle)));
+      }
+      if (want('scale')) {
+        progress(`scale (${process.env.CVMFLOW_BENCH_SCALE_TEARDOWNS ?? 100_000} pending teardowns, worker memory sampled every 10 s)`);
+        add(...(await scaleRows(client, server.address, tinyBundle, server.child.pid, progress)));
       }
     } finally {
       await connection.close();

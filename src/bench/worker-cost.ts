@@ -3,11 +3,12 @@
 // - parked teardowns: N `teardownCvm` waiting one day ahead on the production worker with its defaults; worker RSS
 //   delta and the time until every one has run its first task, against the server's time to accept the N starts;
 // - per first workflow task: RSS and CPU of the production worker (teardownCvm) against a minimal TypeScript
-//   worker running a tiny bundle (a workflow that sleeps), the same number of workflows each.
+//   worker running a tiny bundle (a workflow that sleeps), the same number of workflows each;
+// - at scale (the `scale` section): the parked teardowns again, the worker's memory sampled while they park.
 // Each worker runs in its own process (src/bench/worker-probe-main.ts) so its memory and CPU are its own.
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -70,11 +71,11 @@ async function startAll(n: number, concurrency: number, start: (i: number) => Pr
   return Number(process.hrtime.bigint() - began) / 1e9;
 }
 
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+async function until(check: () => Promise<boolean>, timeoutMs: number, what: string, pollMs = 200): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
 }
 
@@ -137,30 +138,123 @@ export interface ParkedWorkflows {
   rssDeltaBytes: number;
   cachedWorkflows: number;
   slowTaskWarnings: number;
+  /** The worker before the first start call. */
+  before: ProbeSample;
+  /** Every `sampleEveryMs` from the first start call until `settleMs` after the last workflow parked (when asked). */
+  samples: ParkSample[];
+}
+
+export interface ParkSample {
+  /** Seconds since the first start call. */
+  seconds: number;
+  /** Start calls the server had accepted. */
+  started: number;
+  /** Workflows that had run their first task (visibility count, so it may lag a little). */
+  parked: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+  cachedWorkflows: number;
+  /** The dev server's RSS, when its pid was given. */
+  serverRssBytes?: number;
+}
+
+export interface ParkOptions {
+  /** CVMFLOW_* settings for the worker (the production defaults otherwise). */
+  env?: Record<string, string>;
+  /** Sample the worker (and the server) this often while parking; no samples without it. */
+  sampleEveryMs?: number;
+  /** Keep sampling this long after the last workflow parked. */
+  settleMs?: number;
+  /** How often to count the parked workflows (each count is a visibility query the server answers). */
+  pollMs?: number;
+  serverPid?: number;
+  onSample?: (s: ParkSample) => void;
+}
+
+/** A process's resident set from /proc (Linux), undefined elsewhere or when it has gone. */
+export function processRssBytes(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const kib = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return kib ? Number(kib[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Calls `take` every `everyMs` until stopped; `stop` resolves to what it took, in order. */
+function sampleEvery(everyMs: number, take: () => Promise<ParkSample>, onSample: (s: ParkSample) => void) {
+  const samples: ParkSample[] = [];
+  let wake: () => void = () => undefined;
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const s = await take();
+      samples.push(s);
+      onSample(s);
+      await new Promise<void>((r) => {
+        wake = r;
+        setTimeout(r, everyMs);
+      });
+    }
+  })();
+  return {
+    /** `final` takes one more sample as it stops (the run's last figure). */
+    async stop(final = false): Promise<ParkSample[]> {
+      stopped = true;
+      wake();
+      await loop;
+      if (final) {
+        const s = await take();
+        samples.push(s);
+        onSample(s);
+      }
+      return samples;
+    },
+  };
 }
 
 /**
- * N workflows parked one day ahead: `teardownCvm` on the production worker with its default settings (`env` may add
- * CVMFLOW_* ones), or `tinyPark` (the same search attribute and timer) on the minimal worker.
+ * N workflows parked one day ahead: `teardownCvm` on the production worker with its default settings (`options.env`
+ * may add CVMFLOW_* ones), or `tinyPark` (the same search attribute and timer) on the minimal worker.
  */
-export async function benchParked(client: Client, address: string, kind: 'production' | 'minimal', n: number, bundle: string, env: Record<string, string> = {}): Promise<ParkedWorkflows> {
+export async function benchParked(client: Client, address: string, kind: 'production' | 'minimal', n: number, bundle: string, options: ParkOptions = {}): Promise<ParkedWorkflows> {
   const taskQueue = `bench-park-${kind}-${randomUUID().slice(0, 8)}`;
-  const probe = await Probe.start(kind, address, taskQueue, { ...env, ...(kind === 'minimal' ? { PROBE_BUNDLE: bundle } : {}) });
+  const probe = await Probe.start(kind, address, taskQueue, { ...options.env, ...(kind === 'minimal' ? { PROBE_BUNDLE: bundle } : {}) });
+  let sampler: ReturnType<typeof sampleEvery> | undefined;
   try {
     await new Promise((r) => setTimeout(r, 1000));
     const before = await probe.sample();
-    const began = process.hrtime.bigint();
-    const acceptSeconds = await startAll(n, 50, (i) =>
-      kind === 'production'
-        ? client.workflow.start('teardownCvm', { taskQueue, workflowId: `${taskQueue}-${i}`, args: teardownArgs(i, taskQueue) })
-        : client.workflow.start('tinyPark', { taskQueue, workflowId: `${taskQueue}-${i}`, args: [DAY_MS] }),
-    );
     const query = `TaskQueue = '${taskQueue}' AND CvmStep = 'scheduled'`;
-    await until(async () => (await client.workflow.count(query)).count >= n, 3_600_000, `${n} workflows to park`);
-    const parkSeconds = Number(process.hrtime.bigint() - began) / 1e9;
+    const began = process.hrtime.bigint();
+    const since = () => Number(process.hrtime.bigint() - began) / 1e9;
+    let started = 0;
+    sampler = options.sampleEveryMs
+      ? sampleEvery(
+          options.sampleEveryMs,
+          async () => {
+            const [parked, w] = await Promise.all([client.workflow.count(query), probe.sample()]);
+            const serverRssBytes = options.serverPid === undefined ? undefined : processRssBytes(options.serverPid);
+            return { seconds: since(), started, parked: parked.count, rssBytes: w.rssBytes, heapUsedBytes: w.heapUsedBytes, cachedWorkflows: w.cachedWorkflows, serverRssBytes };
+          },
+          options.onSample ?? (() => undefined),
+        )
+      : undefined;
+    const acceptSeconds = await startAll(n, 50, async (i) => {
+      await (kind === 'production'
+        ? client.workflow.start('teardownCvm', { taskQueue, workflowId: `${taskQueue}-${i}`, args: teardownArgs(i, taskQueue) })
+        : client.workflow.start('tinyPark', { taskQueue, workflowId: `${taskQueue}-${i}`, args: [DAY_MS] }));
+      started++;
+    });
+    // An hour, or 100 ms a workflow for the larger runs (the scale section).
+    await until(async () => (await client.workflow.count(query)).count >= n, Math.max(3_600_000, n * 100), `${n} workflows to park`, options.pollMs);
+    const parkSeconds = since();
+    if (sampler && options.settleMs) await new Promise((r) => setTimeout(r, options.settleMs));
+    const samples = (await sampler?.stop(true)) ?? [];
     const after = await probe.sample();
-    return { workflows: n, acceptSeconds, parkSeconds, rssDeltaBytes: after.rssBytes - before.rssBytes, cachedWorkflows: after.cachedWorkflows, slowTaskWarnings: after.slowTaskWarnings };
+    return { workflows: n, acceptSeconds, parkSeconds, rssDeltaBytes: after.rssBytes - before.rssBytes, cachedWorkflows: after.cachedWorkflows, slowTaskWarnings: after.slowTaskWarnings, before, samples };
   } finally {
+    await sampler?.stop();
     await probe.stop();
   }
 }
