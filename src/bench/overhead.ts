@@ -24,6 +24,10 @@ export interface OverheadRow {
   eventTypes: Record<string, number>;
   /** How long each (regular) activity of the last round ran, by type. */
   activityMs: Record<string, number>;
+  /** Median ms from start to result less the time inside its (regular) activities: the provider's answers and boots
+   * for the lifecycle, the no-ops for the floor. What Temporal and the workflow code cost on each side. */
+  lifecycleOwnMs: number;
+  floorOwnMs: number;
 }
 
 const LIFECYCLES: { type: string; args: (id: string) => unknown[] }[] = [
@@ -71,6 +75,8 @@ function countEventTypes(history: HistoryEvent[]): Record<string, number> {
   return out;
 }
 
+const sum = (m: Record<string, number>): number => Object.values(m).reduce((a, b) => a + b, 0);
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function timed(run: () => Promise<unknown>): Promise<number> {
@@ -115,6 +121,8 @@ export async function benchLifecycleOverhead(client: Client, address: string, ti
             let events = 0;
             let eventTypes: Record<string, number> = {};
             let activityTimes: Record<string, number> = {};
+            const lifecycleOwn: number[] = [];
+            const floorOwn: number[] = [];
             for (let r = 0; r < rounds + 1; r++) {
               const id = `${tag}-${li}-${r}`;
               const handle = await client.workflow.start(l.type, { taskQueue, workflowId: `bench/${id}`, args: l.args(id) });
@@ -128,9 +136,12 @@ export async function benchLifecycleOverhead(client: Client, address: string, ti
               if (r === 0) continue; // the first round warms both workers up
               lifecycle.push(ms);
               floorRuns.push(floorMs);
+              const floorHistory = (await client.workflow.getHandle(`bench/floor-${id}`).fetchHistory()).events ?? [];
+              lifecycleOwn.push(ms - sum(activityTimes));
+              floorOwn.push(floorMs - sum(activityMs(floorHistory)));
             }
             const activities = [...calls].filter((k) => k === 'A').length;
-            rows.push({ workflow: l.type, lifecycleMs: median(lifecycle), floorMs: median(floorRuns), activities, localActivities: calls.length - activities, events, eventTypes, activityMs: activityTimes });
+            rows.push({ workflow: l.type, lifecycleMs: median(lifecycle), floorMs: median(floorRuns), activities, localActivities: calls.length - activities, events, eventTypes, activityMs: activityTimes, lifecycleOwnMs: median(lifecycleOwn), floorOwnMs: median(floorOwn) });
           }
         } finally {
           floor.shutdown();
