@@ -3,7 +3,9 @@
 // of no-op activity calls, one after another on the same dev server in the same run; plus events per lifecycle.
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import { Context } from '@temporalio/activity';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { performance } from 'node:perf_hooks';
 import { createActivities } from '../activities';
 import { CudoClient } from '../providers/cudo/client';
 import { PhalaClient } from '../providers/phala/client';
@@ -22,10 +24,10 @@ export interface OverheadRow {
   events: number;
   /** How many events of each type one lifecycle wrote (markers by marker name). */
   eventTypes: Record<string, number>;
-  /** How long each (regular) activity of the last round ran, by type. */
+  /** Time inside each activity function (local ones too) in the last round, by type. */
   activityMs: Record<string, number>;
-  /** Median ms from start to result less the time inside its (regular) activities: the provider's answers and boots
-   * for the lifecycle, the no-ops for the floor. What Temporal and the workflow code cost on each side. */
+  /** Median ms from start to result less the time inside its activity functions: the provider's answers and boots
+   * and the evidence checks for the lifecycle, the no-ops for the floor. What Temporal and the workflow code cost. */
   lifecycleOwnMs: number;
   floorOwnMs: number;
 }
@@ -45,24 +47,24 @@ function callKinds(history: HistoryEvent[]): string {
     .join('');
 }
 
-/** Milliseconds each activity ran (started to closed, server times), summed by activity type. */
-function activityMs(history: HistoryEvent[]): Record<string, number> {
-  const ms = (t: HistoryEvent['eventTime']) => Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
-  const scheduled = new Map<string, string>();
-  const started = new Map<string, number>();
-  const out: Record<string, number> = {};
-  for (const e of history) {
-    const id = String(e.eventId);
-    if (e.activityTaskScheduledEventAttributes) scheduled.set(id, e.activityTaskScheduledEventAttributes.activityType?.name ?? '?');
-    const s = e.activityTaskStartedEventAttributes;
-    if (s) started.set(String(s.scheduledEventId), ms(e.eventTime));
-    const closed = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes;
-    if (closed) {
-      const type = scheduled.get(String(closed.scheduledEventId)) ?? '?';
-      out[type] = Math.round(((out[type] ?? 0) + ms(e.eventTime) - (started.get(String(closed.scheduledEventId)) ?? ms(e.eventTime))) * 10) / 10;
-    }
-  }
-  return out;
+/** Adds each call's time inside the activity function, by workflow id and activity type, to `spent` (local ones too). */
+function timeActivities<T extends object>(acts: T, spent: Map<string, Record<string, number>>): T {
+  return Object.fromEntries(
+    Object.entries(acts).map(([name, fn]) => [
+      name,
+      async (...args: unknown[]) => {
+        const began = performance.now();
+        try {
+          return await (fn as (...a: unknown[]) => Promise<unknown>)(...args);
+        } finally {
+          const id = Context.current().info.workflowExecution?.workflowId ?? '?';
+          const m = spent.get(id) ?? {};
+          m[name] = (m[name] ?? 0) + performance.now() - began;
+          spent.set(id, m);
+        }
+      },
+    ]),
+  ) as T;
 }
 
 function countEventTypes(history: HistoryEvent[]): Record<string, number> {
@@ -98,17 +100,18 @@ export async function benchLifecycleOverhead(client: Client, address: string, ti
   const connection = await NativeConnection.connect({ address });
   try {
     const config = loadConfig({ ...process.env, TEMPORAL_ADDRESS: address, CVMFLOW_TASK_QUEUE: taskQueue, CVMFLOW_WORKER_VERSIONING: 'off', CVMFLOW_SANDBOX: 'off', CVMFLOW_LOG_LEVEL: 'warn' });
-    const activities = createActivities({
+    const spent = new Map<string, Record<string, number>>();
+    const activities = timeActivities(createActivities({
       workerInfo: { taskQueue, providers: { phala: 'sandbox', prism: 'sandbox', cudo: 'sandbox' } },
       phala,
       prism,
       cudo,
       sandboxAttestationRoot: () => sandboxes.prism!.sandbox.sandboxRootPem() + sandboxes.phala!.sandbox.sandboxTdxRootPem(),
       sandboxTdxCollateral: () => sandboxes.phala!.sandbox.sandboxTdxCollateral(),
-    });
+    }), spent);
     const workflowSource = config.workflowBundle ? { workflowBundle: { codePath: config.workflowBundle } } : undefined;
     const { worker } = await createWorker({ connection, config, activities, workflowSource });
-    const floor = await Worker.create({ connection, taskQueue: floorQueue, workflowBundle: { codePath: tinyBundle }, activities: { noop: async () => undefined } });
+    const floor = await Worker.create({ connection, taskQueue: floorQueue, workflowBundle: { codePath: tinyBundle }, activities: timeActivities({ noop: async () => undefined }, spent) });
     const rows: OverheadRow[] = [];
     await Promise.all([
       floor.run(),
@@ -131,14 +134,13 @@ export async function benchLifecycleOverhead(client: Client, address: string, ti
               calls = callKinds(history);
               events = history.length;
               eventTypes = countEventTypes(history);
-              activityTimes = activityMs(history);
               const floorMs = await timed(() => client.workflow.execute('tinyActivities', { taskQueue: floorQueue, workflowId: `bench/floor-${id}`, args: [calls] }));
               if (r === 0) continue; // the first round warms both workers up
               lifecycle.push(ms);
               floorRuns.push(floorMs);
-              const floorHistory = (await client.workflow.getHandle(`bench/floor-${id}`).fetchHistory()).events ?? [];
+              activityTimes = spent.get(`bench/${id}`) ?? {};
               lifecycleOwn.push(ms - sum(activityTimes));
-              floorOwn.push(floorMs - sum(activityMs(floorHistory)));
+              floorOwn.push(floorMs - sum(spent.get(`bench/floor-${id}`) ?? {}));
             }
             const activities = [...calls].filter((k) => k === 'A').length;
             rows.push({ workflow: l.type, lifecycleMs: median(lifecycle), floorMs: median(floorRuns), activities, localActivities: calls.length - activities, events, eventTypes, activityMs: activityTimes, lifecycleOwnMs: median(lifecycleOwn), floorOwnMs: median(floorOwn) });
