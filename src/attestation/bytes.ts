@@ -5,6 +5,15 @@ export function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
+/** Hex of parts that are views into `whole` (report fields): one conversion of the whole, then string slices; a part elsewhere is converted alone. */
+export function hexWithin(whole: Buffer): (part: Buffer) => string {
+  const hex = whole.toString('hex');
+  return (part) => {
+    const start = part.byteOffset - whole.byteOffset;
+    return part.buffer === whole.buffer && start >= 0 && start + part.length <= whole.length ? hex.slice(2 * start, 2 * (start + part.length)) : toHex(part);
+  };
+}
+
 export function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -1,6 +1,6 @@
 // verifyEvidence: deterministic (evidence, policy, collateral, trust, time) → Verdict. Bad evidence never throws.
 import { createHash } from 'node:crypto';
-import { asBuffer, bytesEqual, errorMessage, sha256Hex, toHex, u64Hex } from './bytes';
+import { asBuffer, bytesEqual, errorMessage, hexWithin, sha256Hex, toHex, u64Hex } from './bytes';
 import { checkReportDataBinding, describeBinding, expectationFrom } from './binding';
 import { type DecodedEvidence, EvidenceFormatError, decodeEvidence } from './evidence';
 import { type VerifyInput, timeOf } from './input';
@@ -10,12 +10,12 @@ import { parsePolicy } from './policy/parse';
 import { type AttestationPolicy, type SnpPolicy } from './policy/types';
 import { crlsFrom } from './snp/crl';
 import { type SourcedCert, verifyEndorsement } from './snp/endorsement';
-import { type SnpReport, decodeTcb, parseSnpReport, tcbComponents } from './snp/report';
+import { type SnpReport, parseSnpReport, tcbComponents } from './snp/report';
 import { tdxMeasurements, verifyTdxQuote } from './tdx/verify';
 import { evaluatePcrPolicy, verifyVtpmQuotes } from './tpm/verify';
 import { resolveTrust } from './trust';
 import { type CertInfo, CheckList, type EvidenceFormat, type Platform, type Verdict } from './verdict';
-import { certificatesFrom } from './x509';
+import { certificateBundle } from './x509';
 
 interface Outcome {
   platform: Platform;
@@ -39,17 +39,18 @@ function isNeutral(p: AttestationPolicy): boolean {
 }
 
 function snpMeasurements(r: SnpReport): Record<string, string> {
+  const hex = hexWithin(r.raw);
   return {
-    measurement: toHex(r.measurement),
-    host_data: toHex(r.hostData),
-    report_data: toHex(r.reportData),
-    chip_id: toHex(r.chipId),
-    family_id: toHex(r.familyId),
-    image_id: toHex(r.imageId),
-    id_key_digest: toHex(r.idKeyDigest),
-    author_key_digest: toHex(r.authorKeyDigest),
-    report_id: toHex(r.reportId),
-    report_id_ma: toHex(r.reportIdMa),
+    measurement: hex(r.measurement),
+    host_data: hex(r.hostData),
+    report_data: hex(r.reportData),
+    chip_id: hex(r.chipId),
+    family_id: hex(r.familyId),
+    image_id: hex(r.imageId),
+    id_key_digest: hex(r.idKeyDigest),
+    author_key_digest: hex(r.authorKeyDigest),
+    report_id: hex(r.reportId),
+    report_id_ma: hex(r.reportIdMa),
     guest_policy: u64Hex(r.policy),
     vmpl: String(r.vmpl),
     guest_svn: String(r.guestSvn),
@@ -77,8 +78,9 @@ function verifySnp(decoded: DecodedEvidence, input: VerifyInput, policy: Attesta
   out.measurements = snpMeasurements(report);
 
   const snpPolicy = policy?.kind === 'snp' ? policy : EMPTY_SNP_POLICY;
-  const collateralCerts: SourcedCert[] = (input.collateral?.certificates ?? []).flatMap((c) => certificatesFrom(c).map((der) => ({ der, source: 'collateral' })));
-  const policyBundles: SourcedCert[] = snpPolicy.rootOfTrust.cabundles.flatMap((c) => certificatesFrom(c).map((der) => ({ der, source: 'policy:cabundles' })));
+  const bundle = (c: string | Uint8Array, source: string): SourcedCert[] => certificateBundle(c).map((parsed) => ({ der: parsed.der, source, parsed }));
+  const collateralCerts = (input.collateral?.certificates ?? []).flatMap((c) => bundle(c, 'collateral'));
+  const policyBundles = snpPolicy.rootOfTrust.cabundles.flatMap((c) => bundle(c, 'policy:cabundles'));
   const crls: SourcedCert[] = [...snp.crls, ...(input.collateral?.crls ?? []).flatMap((c) => crlsFrom(c).map((der) => ({ der, source: 'collateral' })))];
   const endorsement = verifyEndorsement(
     {
@@ -97,7 +99,7 @@ function verifySnp(decoded: DecodedEvidence, input: VerifyInput, policy: Attesta
   out.tcb = {
     status: 'NotEvaluated',
     advisories: [],
-    reported: Object.fromEntries(tcbComponents(decodeTcb(report.reportedTcb, endorsement.productLine)).map(([k, v]) => [k, String(v)])),
+    reported: Object.fromEntries(tcbComponents(endorsement.reportedTcb).map(([k, v]) => [k, String(v)])),
   };
   if (endorsement.productLine) out.measurements.product_line = endorsement.productLine;
 
@@ -108,10 +110,11 @@ function verifySnp(decoded: DecodedEvidence, input: VerifyInput, policy: Attesta
     // Azure: REPORT_DATA[0:n] = hash of the runtime claims, which carry the vTPM AK (HCLAkPub)
     const alg = decoded.hcl.hashAlgorithm;
     const digest = alg ? createHash(alg).update(decoded.hcl.runtimeData).digest() : undefined;
+    const digestHex = digest && toHex(digest);
     const ok = !!digest && bytesEqual(report.reportData.subarray(0, digest.length), digest);
-    checks.add('azure.hcl.runtime_data', ok, digest ? `REPORT_DATA[0:${digest.length}] = ${alg}(runtime claims) ${toHex(digest)}` : 'a supported hash type', toHex(report.reportData.subarray(0, digest?.length ?? 32)));
+    checks.add('azure.hcl.runtime_data', ok, digest ? `REPORT_DATA[0:${digest.length}] = ${alg}(runtime claims) ${digestHex}` : 'a supported hash type', toHex(report.reportData.subarray(0, digest?.length ?? 32)));
     out.inner.push(ok ? 'azure-hcl-runtime-data' : 'azure-hcl-runtime-data (NOT proven)');
-    out.measurements.hcl_runtime_data_sha256 = sha256Hex(decoded.hcl.runtimeData);
+    out.measurements.hcl_runtime_data_sha256 = alg === 'sha256' ? digestHex! : sha256Hex(decoded.hcl.runtimeData);
   }
 }
 
