@@ -5,13 +5,18 @@ export function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
-/** Hex of parts that are views into `whole` (report fields): one conversion of the whole, then string slices; a part elsewhere is converted alone. */
-export function hexWithin(whole: Buffer): (part: Buffer) => string {
-  const hex = whole.toString('hex');
-  return (part) => {
-    const start = part.byteOffset - whole.byteOffset;
-    return part.buffer === whole.buffer && start >= 0 && start + part.length <= whole.length ? hex.slice(2 * start, 2 * (start + part.length)) : toHex(part);
-  };
+/** Hex of each part; parts that are views into one buffer (report fields) take one conversion of the span they cover, then string slices. */
+export function hexOfParts(parts: readonly Uint8Array[]): string[] {
+  const backing = parts[0]?.buffer;
+  if (backing === undefined || !parts.every((p) => p.buffer === backing)) return parts.map(toHex);
+  let start = Infinity;
+  let end = 0;
+  for (const p of parts) {
+    start = Math.min(start, p.byteOffset);
+    end = Math.max(end, p.byteOffset + p.byteLength);
+  }
+  const hex = Buffer.from(backing, start, end - start).toString('hex');
+  return parts.map((p) => hex.slice(2 * (p.byteOffset - start), 2 * (p.byteOffset - start + p.byteLength)));
 }
 
 export function asBuffer(bytes: Uint8Array): Buffer {

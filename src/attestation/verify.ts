@@ -1,6 +1,6 @@
 // verifyEvidence: deterministic (evidence, policy, collateral, trust, time) → Verdict. Bad evidence never throws.
 import { createHash } from 'node:crypto';
-import { asBuffer, bytesEqual, errorMessage, hexWithin, sha256Hex, toHex, u64Hex } from './bytes';
+import { asBuffer, bytesEqual, errorMessage, hexOfParts, sha256Hex, toHex, u64Hex } from './bytes';
 import { checkReportDataBinding, describeBinding, expectationFrom } from './binding';
 import { type DecodedEvidence, EvidenceFormatError, decodeEvidence } from './evidence';
 import { type VerifyInput, timeOf } from './input';
@@ -39,18 +39,29 @@ function isNeutral(p: AttestationPolicy): boolean {
 }
 
 function snpMeasurements(r: SnpReport): Record<string, string> {
-  const hex = hexWithin(r.raw);
+  const [measurement, hostData, reportData, chipId, familyId, imageId, idKeyDigest, authorKeyDigest, reportId, reportIdMa] = hexOfParts([
+    r.measurement,
+    r.hostData,
+    r.reportData,
+    r.chipId,
+    r.familyId,
+    r.imageId,
+    r.idKeyDigest,
+    r.authorKeyDigest,
+    r.reportId,
+    r.reportIdMa,
+  ]);
   return {
-    measurement: hex(r.measurement),
-    host_data: hex(r.hostData),
-    report_data: hex(r.reportData),
-    chip_id: hex(r.chipId),
-    family_id: hex(r.familyId),
-    image_id: hex(r.imageId),
-    id_key_digest: hex(r.idKeyDigest),
-    author_key_digest: hex(r.authorKeyDigest),
-    report_id: hex(r.reportId),
-    report_id_ma: hex(r.reportIdMa),
+    measurement: measurement!,
+    host_data: hostData!,
+    report_data: reportData!,
+    chip_id: chipId!,
+    family_id: familyId!,
+    image_id: imageId!,
+    id_key_digest: idKeyDigest!,
+    author_key_digest: authorKeyDigest!,
+    report_id: reportId!,
+    report_id_ma: reportIdMa!,
     guest_policy: u64Hex(r.policy),
     vmpl: String(r.vmpl),
     guest_svn: String(r.guestSvn),

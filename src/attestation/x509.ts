@@ -162,7 +162,18 @@ export function isSignedBy(cert: ParsedCert, issuer: ParsedCert): boolean {
   byIssuer.set(issuer, ok);
   return ok;
 }
-const signedBy = new WeakMap<ParsedCert, WeakMap<ParsedCert, boolean>>();
+let signedBy = new WeakMap<ParsedCert, WeakMap<ParsedCert, boolean>>();
+
+/**
+ * Forget every parsed certificate, bundle and chain-signature result (the shipped trust anchors stay loaded). The
+ * caches only skip work whose answer is fixed by bytes, so verdicts are the same with or without them: tests prove
+ * that by verifying cold and warm.
+ */
+export function clearCertificateCaches(): void {
+  memo.clear();
+  bundles.length = 0;
+  signedBy = new WeakMap();
+}
 
 export function isSelfSigned(cert: ParsedCert): boolean {
   return cert.subject === cert.issuer && isSignedBy(cert, cert);
