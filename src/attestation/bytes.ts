@@ -1,5 +1,14 @@
 // Byte helpers shared by the parsers: hex/base64 conversion, bounded reads, constant-shape comparisons.
+import * as nodeCrypto from 'node:crypto';
 import { createHash } from 'node:crypto';
+
+// crypto.hash (Node >= 20.12) digests in one call, without a Hash object per digest; older Nodes take createHash
+const hashOnce = (nodeCrypto as Partial<Pick<typeof nodeCrypto, 'hash'>>).hash;
+
+/** The digest of `data` with a node:crypto hash algorithm (sha256, sha384, ...). */
+export function digest(algorithm: string, data: Uint8Array | string): Buffer {
+  return hashOnce ? hashOnce(algorithm, data, 'buffer') : createHash(algorithm).update(data).digest();
+}
 
 export function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
@@ -24,7 +33,7 @@ export function asBuffer(bytes: Uint8Array): Buffer {
 }
 
 export function sha256Hex(bytes: Uint8Array | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  return hashOnce ? hashOnce('sha256', bytes, 'hex') : createHash('sha256').update(bytes).digest('hex');
 }
 
 export function isAllZero(bytes: Uint8Array): boolean {

@@ -1,6 +1,5 @@
 // verifyEvidence: deterministic (evidence, policy, collateral, trust, time) → Verdict. Bad evidence never throws.
-import { createHash } from 'node:crypto';
-import { asBuffer, bytesEqual, errorMessage, hexOfParts, sha256Hex, toHex, u64Hex } from './bytes';
+import { asBuffer, bytesEqual, digest, errorMessage, hexOfParts, sha256Hex, toHex, u64Hex } from './bytes';
 import { checkReportDataBinding, describeBinding, expectationFrom } from './binding';
 import { type DecodedEvidence, EvidenceFormatError, decodeEvidence } from './evidence';
 import { type VerifyInput, timeOf } from './input';
@@ -120,10 +119,10 @@ function verifySnp(decoded: DecodedEvidence, input: VerifyInput, policy: Attesta
   if (decoded.hcl) {
     // Azure: REPORT_DATA[0:n] = hash of the runtime claims, which carry the vTPM AK (HCLAkPub)
     const alg = decoded.hcl.hashAlgorithm;
-    const digest = alg ? createHash(alg).update(decoded.hcl.runtimeData).digest() : undefined;
-    const digestHex = digest && toHex(digest);
-    const ok = !!digest && bytesEqual(report.reportData.subarray(0, digest.length), digest);
-    checks.add('azure.hcl.runtime_data', ok, digest ? `REPORT_DATA[0:${digest.length}] = ${alg}(runtime claims) ${digestHex}` : 'a supported hash type', toHex(report.reportData.subarray(0, digest?.length ?? 32)));
+    const claimsDigest = alg ? digest(alg, decoded.hcl.runtimeData) : undefined;
+    const digestHex = claimsDigest && toHex(claimsDigest);
+    const ok = !!claimsDigest && bytesEqual(report.reportData.subarray(0, claimsDigest.length), claimsDigest);
+    checks.add('azure.hcl.runtime_data', ok, claimsDigest ? `REPORT_DATA[0:${claimsDigest.length}] = ${alg}(runtime claims) ${digestHex}` : 'a supported hash type', toHex(report.reportData.subarray(0, claimsDigest?.length ?? 32)));
     out.inner.push(ok ? 'azure-hcl-runtime-data' : 'azure-hcl-runtime-data (NOT proven)');
     out.measurements.hcl_runtime_data_sha256 = alg === 'sha256' ? digestHex! : sha256Hex(decoded.hcl.runtimeData);
   }
