@@ -74,7 +74,7 @@ function snpMeasurements(r: SnpReport): Record<string, string> {
   };
 }
 
-function verifySnp(decoded: DecodedEvidence, input: VerifyInput, policy: AttestationPolicy | undefined, checks: CheckList, atMs: number, out: Outcome): void {
+function verifySnp(decoded: DecodedEvidence, input: VerifyInput, policy: AttestationPolicy | undefined, checks: CheckList, atMs: number, atIso: string, out: Outcome): void {
   const snp = decoded.snp!;
   let report: SnpReport;
   try {
@@ -88,19 +88,25 @@ function verifySnp(decoded: DecodedEvidence, input: VerifyInput, policy: Attesta
   out.measurements = snpMeasurements(report);
 
   const snpPolicy = policy?.kind === 'snp' ? policy : EMPTY_SNP_POLICY;
-  const bundle = (c: string | Uint8Array, source: string): SourcedCert[] => certificateBundle(c).map((parsed) => ({ der: parsed.der, source, parsed }));
-  const collateralCerts = (input.collateral?.certificates ?? []).flatMap((c) => bundle(c, 'collateral'));
-  const policyBundles = snpPolicy.rootOfTrust.cabundles.flatMap((c) => bundle(c, 'policy:cabundles'));
-  const crls: SourcedCert[] = [...snp.crls, ...(input.collateral?.crls ?? []).flatMap((c) => crlsFrom(c).map((der) => ({ der, source: 'collateral' })))];
+  // candidates in order: the evidence's own, the collateral's, the policy's CA bundles (plain loops: this runs per report)
+  const certs: SourcedCert[] = snp.certs.slice();
+  const addBundles = (bundles: ReadonlyArray<string | Uint8Array>, source: string): void => {
+    for (const b of bundles) for (const parsed of certificateBundle(b)) certs.push({ der: parsed.der, source, parsed });
+  };
+  addBundles(input.collateral?.certificates ?? [], 'collateral');
+  addBundles(snpPolicy.rootOfTrust.cabundles, 'policy:cabundles');
+  const crls: SourcedCert[] = snp.crls.slice();
+  for (const c of input.collateral?.crls ?? []) for (const der of crlsFrom(c)) crls.push({ der, source: 'collateral' });
   const endorsement = verifyEndorsement(
     {
       report,
-      certs: [...snp.certs, ...collateralCerts, ...policyBundles],
+      certs,
       crls,
       trust: resolveTrust(input.trust),
       productLineHint: snpPolicy.rootOfTrust.productLine ?? (snpPolicy.product !== 'Unknown' ? snpPolicy.product : undefined),
       checkCrl: snpPolicy.rootOfTrust.checkCrl,
       atMs,
+      atIso,
     },
     checks,
   );
@@ -154,6 +160,7 @@ export function verifyEvidence(input: VerifyInput): Verdict {
   const evidence = asBuffer(input.evidence);
   const checks = new CheckList();
   const exp = expectationFrom(input.binding);
+  const verifiedAt = new Date(atMs).toISOString();
   const policyText = input.policy === undefined ? undefined : typeof input.policy === 'string' ? input.policy : Buffer.from(input.policy).toString('utf8');
 
   let policy: AttestationPolicy | undefined;
@@ -183,7 +190,7 @@ export function verifyEvidence(input: VerifyInput): Verdict {
     if (policyPlatform && decoded.platform !== 'vtpm' && policyPlatform !== decoded.platform) {
       checks.fail('policy.platform', `evidence for a ${policyPlatform} policy`, `${decoded.platform} evidence`);
     }
-    if (decoded.snp) verifySnp(decoded, input, policy, checks, atMs, out);
+    if (decoded.snp) verifySnp(decoded, input, policy, checks, atMs, verifiedAt, out);
     if (decoded.tdxQuote) {
       const trust = resolveTrust(input.trust);
       const tdx = verifyTdxQuote(
@@ -229,7 +236,7 @@ export function verifyEvidence(input: VerifyInput): Verdict {
     platform: out.platform,
     format,
     formatChain: out.formatChain,
-    verifiedAt: new Date(atMs).toISOString(),
+    verifiedAt,
     evidenceSha256: sha256Hex(evidence),
     policySha256: policyText === undefined ? null : sha256Hex(Buffer.from(policyText, 'utf8')),
     keyChain: out.keyChain,

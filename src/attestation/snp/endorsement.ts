@@ -37,6 +37,8 @@ export interface EndorsementInput {
   productLineHint?: ProductLine;
   checkCrl: boolean;
   atMs: number;
+  /** atMs as an ISO string, as the checks print it. */
+  atIso: string;
 }
 
 export interface EndorsementResult {
@@ -233,7 +235,7 @@ export function verifyEndorsement(input: EndorsementInput, checks: CheckList): E
     checks.skip('snp.chain.root_trusted', `no ${askRole.toUpperCase()} found`);
   }
 
-  const atIso = iso(atMs);
+  const { atIso } = input;
   checkValidity(checks, role, leaf, atMs, atIso);
   if (ask) checkValidity(checks, askRole, ask, atMs, atIso);
   if (ark) checkValidity(checks, 'ark', ark, atMs, atIso);
@@ -273,7 +275,7 @@ function checkCrl(input: EndorsementInput, checks: CheckList, ark: Candidate | u
     return;
   }
   const current = crl.crl.thisUpdate <= input.atMs && (crl.crl.nextUpdate === undefined || input.atMs <= crl.crl.nextUpdate);
-  checks.add('snp.crl.validity', current, `thisUpdate ≤ t ≤ nextUpdate`, `t = ${iso(input.atMs)}, CRL ${iso(crl.crl.thisUpdate)} … ${crl.crl.nextUpdate ? iso(crl.crl.nextUpdate) : 'open'}`);
+  checks.add('snp.crl.validity', current, `thisUpdate ≤ t ≤ nextUpdate`, `t = ${input.atIso}, CRL ${iso(crl.crl.thisUpdate)} … ${crl.crl.nextUpdate ? iso(crl.crl.nextUpdate) : 'open'}`);
   const revoked = certs.filter((c): c is Candidate => !!c && crl.crl.revokedSerials.has(c.cert.serialHex));
   checks.add('snp.crl', revoked.length === 0, 'no certificate in the chain revoked', revoked.length ? `revoked: ${revoked.map((c) => `${c.cert.subjectCn} serial ${c.cert.serialHex}`).join(', ')}` : 'none revoked');
 }
