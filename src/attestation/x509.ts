@@ -110,9 +110,9 @@ export type BundleCert = { der: Buffer; cert: ParsedCert; error?: undefined } | 
 export function tryParseCertificate(der: Buffer): BundleCert {
   try {
     const cert = parseCertificate(der);
-    return { der: cert.der, cert };
+    return { der: cert.der, cert, error: undefined };
   } catch (err) {
-    return { der: Buffer.from(der), error: errorMessage(err) };
+    return { der: Buffer.from(der), cert: undefined, error: errorMessage(err) };
   }
 }
 
@@ -134,7 +134,8 @@ export function certificateBundle(input: string | Uint8Array): readonly BundleCe
     }
     return hit.certs;
   }
-  const certs = Object.freeze(certificatesFrom(bytes).map(tryParseCertificate));
+  // kept as an ordinary array (readonly by type): frozen arrays take slower paths in the optimizing compiler
+  const certs: readonly BundleCert[] = certificatesFrom(bytes).map(tryParseCertificate);
   if (bytes.length <= BUNDLE_MAX_BYTES) {
     bundles.unshift({ bytes: Buffer.from(bytes), certs });
     if (bundles.length > BUNDLE_LIMIT) bundles.pop();
