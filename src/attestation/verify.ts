@@ -38,7 +38,8 @@ function isNeutral(p: AttestationPolicy): boolean {
 }
 
 function snpMeasurements(r: SnpReport): Record<string, string> {
-  const [measurement, hostData, reportData, chipId, familyId, imageId, idKeyDigest, authorKeyDigest, reportId, reportIdMa] = hexOfParts([
+  // indexed, not destructured: array destructuring runs the iterator protocol until the optimizing compiler takes over
+  const hex = hexOfParts([
     r.measurement,
     r.hostData,
     r.reportData,
@@ -51,16 +52,16 @@ function snpMeasurements(r: SnpReport): Record<string, string> {
     r.reportIdMa,
   ]);
   return {
-    measurement: measurement!,
-    host_data: hostData!,
-    report_data: reportData!,
-    chip_id: chipId!,
-    family_id: familyId!,
-    image_id: imageId!,
-    id_key_digest: idKeyDigest!,
-    author_key_digest: authorKeyDigest!,
-    report_id: reportId!,
-    report_id_ma: reportIdMa!,
+    measurement: hex[0]!,
+    host_data: hex[1]!,
+    report_data: hex[2]!,
+    chip_id: hex[3]!,
+    family_id: hex[4]!,
+    image_id: hex[5]!,
+    id_key_digest: hex[6]!,
+    author_key_digest: hex[7]!,
+    report_id: hex[8]!,
+    report_id_ma: hex[9]!,
     guest_policy: u64Hex(r.policy),
     vmpl: String(r.vmpl),
     guest_svn: String(r.guestSvn),
@@ -115,7 +116,7 @@ function verifySnp(decoded: DecodedEvidence, input: VerifyInput, policy: Attesta
   out.tcb = {
     status: 'NotEvaluated',
     advisories: [],
-    reported: Object.fromEntries(tcbComponents(endorsement.reportedTcb).map(([k, v]) => [k, String(v)])),
+    reported: Object.fromEntries(tcbComponents(endorsement.reportedTcb).map((c) => [c[0], String(c[1])])),
   };
   if (endorsement.productLine) out.measurements.product_line = endorsement.productLine;
 

@@ -23,7 +23,7 @@ const REQUIRE_BITS: Array<[string, number]> = [
 const bit = (v: bigint, n: number): boolean => ((v >> BigInt(n)) & 1n) === 1n;
 
 function tcbAtLeast(actual: TcbParts, minimum: TcbParts): boolean {
-  return tcbComponents(actual).every(([k, v]) => v >= (minimum[k as keyof TcbParts] ?? 0));
+  return tcbComponents(actual).every((c) => c[1] >= (minimum[c[0] as keyof TcbParts] ?? 0));
 }
 
 function exact(checks: CheckList, name: string, expected: Buffer | undefined, actual: Buffer): void {

@@ -8,7 +8,7 @@ import type { ResolvedTrust } from '../trust';
 import type { CertInfo, CheckList } from '../verdict';
 import { type BundleCert, type ParsedCert, isSelfSigned, isSignedBy, tryParseCertificate } from '../x509';
 import { crlSignedBy, parseCrl } from './crl';
-import { type SnpReport, type TcbParts, decodeTcb, productFromCpuid, tcbComponents } from './report';
+import { type SnpReport, type TcbParts, decodeTcb, formatTcb, productFromCpuid, tcbComponents } from './report';
 
 export const OID = {
   productName: '1.3.6.1.4.1.3704.1.2',
@@ -243,9 +243,9 @@ export function verifyEndorsement(input: EndorsementInput, checks: CheckList): E
   // KDS issues the VCEK for exactly one TCB: its SPL extensions must equal REPORTED_TCB
   const leafSpl = amdFacts(leaf.cert).spl;
   const reported = tcbComponents(reportedTcb);
-  const certTcb: Array<[string, number | undefined]> = reported.map(([k]) => [k, leafSpl[k as keyof AmdFacts['spl']]]);
-  const tcbOk = reported.every(([k, v], i) => certTcb[i]![0] === k && certTcb[i]![1] === v);
-  checks.add('snp.endorsement.tcb', tcbOk, `REPORTED_TCB ${reported.map(([k, v]) => `${k}=${v}`).join(' ')}`, `${role.toUpperCase()} extensions ${certTcb.map(([k, v]) => `${k}=${v ?? 'absent'}`).join(' ')}`);
+  const certTcb: Array<[string, number | undefined]> = reported.map((c) => [c[0], leafSpl[c[0] as keyof AmdFacts['spl']]]);
+  const tcbOk = reported.every((c, i) => certTcb[i]![0] === c[0] && certTcb[i]![1] === c[1]);
+  checks.add('snp.endorsement.tcb', tcbOk, `REPORTED_TCB ${formatTcb(reportedTcb)}`, `${role.toUpperCase()} extensions ${certTcb.map((c) => `${c[0]}=${c[1] ?? 'absent'}`).join(' ')}`);
 
   if (role === 'vcek') {
     const hwid = leaf.cert.extensions.get(OID.hwid);

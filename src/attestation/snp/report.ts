@@ -130,7 +130,7 @@ export function tcbComponents(parts: TcbParts): Array<[string, number]> {
 
 export function formatTcb(parts: TcbParts): string {
   return tcbComponents(parts)
-    .map(([k, v]) => `${k}=${v}`)
+    .map((c) => `${c[0]}=${c[1]}`)
     .join(' ');
 }
 
