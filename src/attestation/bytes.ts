@@ -1,8 +1,31 @@
 // Byte helpers shared by the parsers: hex/base64 conversion, bounded reads, constant-shape comparisons.
+import * as nodeCrypto from 'node:crypto';
 import { createHash } from 'node:crypto';
+
+// crypto.hash (Node >= 20.12) digests in one call, without a Hash object per digest; older Nodes take createHash
+const hashOnce = (nodeCrypto as Partial<Pick<typeof nodeCrypto, 'hash'>>).hash;
+
+/** The digest of `data` with a node:crypto hash algorithm (sha256, sha384, ...). */
+export function digest(algorithm: string, data: Uint8Array | string): Buffer {
+  return hashOnce ? hashOnce(algorithm, data, 'buffer') : createHash(algorithm).update(data).digest();
+}
 
 export function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+/** Hex of each part; parts that are views into one buffer (report fields) take one conversion of the span they cover, then string slices. */
+export function hexOfParts(parts: readonly Uint8Array[]): string[] {
+  const backing = parts[0]?.buffer;
+  if (backing === undefined || !parts.every((p) => p.buffer === backing)) return parts.map(toHex);
+  let start = Infinity;
+  let end = 0;
+  for (const p of parts) {
+    start = Math.min(start, p.byteOffset);
+    end = Math.max(end, p.byteOffset + p.byteLength);
+  }
+  const hex = Buffer.from(backing, start, end - start).toString('hex');
+  return parts.map((p) => hex.slice(2 * (p.byteOffset - start), 2 * (p.byteOffset - start + p.byteLength)));
 }
 
 export function asBuffer(bytes: Uint8Array): Buffer {
@@ -10,7 +33,7 @@ export function asBuffer(bytes: Uint8Array): Buffer {
 }
 
 export function sha256Hex(bytes: Uint8Array | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  return hashOnce ? hashOnce('sha256', bytes, 'hex') : createHash('sha256').update(bytes).digest('hex');
 }
 
 export function isAllZero(bytes: Uint8Array): boolean {

@@ -1,6 +1,5 @@
 // verifyEvidence: deterministic (evidence, policy, collateral, trust, time) → Verdict. Bad evidence never throws.
-import { createHash } from 'node:crypto';
-import { asBuffer, bytesEqual, errorMessage, sha256Hex, toHex, u64Hex } from './bytes';
+import { asBuffer, bytesEqual, digest, errorMessage, hexOfParts, sha256Hex, toHex, u64Hex } from './bytes';
 import { checkReportDataBinding, describeBinding, expectationFrom } from './binding';
 import { type DecodedEvidence, EvidenceFormatError, decodeEvidence } from './evidence';
 import { type VerifyInput, timeOf } from './input';
@@ -10,12 +9,12 @@ import { parsePolicy } from './policy/parse';
 import { type AttestationPolicy, type SnpPolicy } from './policy/types';
 import { crlsFrom } from './snp/crl';
 import { type SourcedCert, verifyEndorsement } from './snp/endorsement';
-import { type SnpReport, decodeTcb, parseSnpReport, tcbComponents } from './snp/report';
+import { type SnpReport, parseSnpReport, tcbComponents } from './snp/report';
 import { tdxMeasurements, verifyTdxQuote } from './tdx/verify';
 import { evaluatePcrPolicy, verifyVtpmQuotes } from './tpm/verify';
 import { resolveTrust } from './trust';
 import { type CertInfo, CheckList, type EvidenceFormat, type Platform, type Verdict } from './verdict';
-import { certificatesFrom } from './x509';
+import { certificateBundle } from './x509';
 
 interface Outcome {
   platform: Platform;
@@ -39,17 +38,30 @@ function isNeutral(p: AttestationPolicy): boolean {
 }
 
 function snpMeasurements(r: SnpReport): Record<string, string> {
+  // indexed, not destructured: array destructuring runs the iterator protocol until the optimizing compiler takes over
+  const hex = hexOfParts([
+    r.measurement,
+    r.hostData,
+    r.reportData,
+    r.chipId,
+    r.familyId,
+    r.imageId,
+    r.idKeyDigest,
+    r.authorKeyDigest,
+    r.reportId,
+    r.reportIdMa,
+  ]);
   return {
-    measurement: toHex(r.measurement),
-    host_data: toHex(r.hostData),
-    report_data: toHex(r.reportData),
-    chip_id: toHex(r.chipId),
-    family_id: toHex(r.familyId),
-    image_id: toHex(r.imageId),
-    id_key_digest: toHex(r.idKeyDigest),
-    author_key_digest: toHex(r.authorKeyDigest),
-    report_id: toHex(r.reportId),
-    report_id_ma: toHex(r.reportIdMa),
+    measurement: hex[0]!,
+    host_data: hex[1]!,
+    report_data: hex[2]!,
+    chip_id: hex[3]!,
+    family_id: hex[4]!,
+    image_id: hex[5]!,
+    id_key_digest: hex[6]!,
+    author_key_digest: hex[7]!,
+    report_id: hex[8]!,
+    report_id_ma: hex[9]!,
     guest_policy: u64Hex(r.policy),
     vmpl: String(r.vmpl),
     guest_svn: String(r.guestSvn),
@@ -63,7 +75,7 @@ function snpMeasurements(r: SnpReport): Record<string, string> {
   };
 }
 
-function verifySnp(decoded: DecodedEvidence, input: VerifyInput, policy: AttestationPolicy | undefined, checks: CheckList, atMs: number, out: Outcome): void {
+function verifySnp(decoded: DecodedEvidence, input: VerifyInput, policy: AttestationPolicy | undefined, checks: CheckList, atMs: number, atIso: string, out: Outcome): void {
   const snp = decoded.snp!;
   let report: SnpReport;
   try {
@@ -77,18 +89,25 @@ function verifySnp(decoded: DecodedEvidence, input: VerifyInput, policy: Attesta
   out.measurements = snpMeasurements(report);
 
   const snpPolicy = policy?.kind === 'snp' ? policy : EMPTY_SNP_POLICY;
-  const collateralCerts: SourcedCert[] = (input.collateral?.certificates ?? []).flatMap((c) => certificatesFrom(c).map((der) => ({ der, source: 'collateral' })));
-  const policyBundles: SourcedCert[] = snpPolicy.rootOfTrust.cabundles.flatMap((c) => certificatesFrom(c).map((der) => ({ der, source: 'policy:cabundles' })));
-  const crls: SourcedCert[] = [...snp.crls, ...(input.collateral?.crls ?? []).flatMap((c) => crlsFrom(c).map((der) => ({ der, source: 'collateral' })))];
+  // candidates in order: the evidence's own, the collateral's, the policy's CA bundles (plain loops: this runs per report)
+  const certs: SourcedCert[] = snp.certs.slice();
+  const addBundles = (bundles: ReadonlyArray<string | Uint8Array>, source: string): void => {
+    for (const b of bundles) for (const parsed of certificateBundle(b)) certs.push({ der: parsed.der, source, parsed });
+  };
+  addBundles(input.collateral?.certificates ?? [], 'collateral');
+  addBundles(snpPolicy.rootOfTrust.cabundles, 'policy:cabundles');
+  const crls: SourcedCert[] = snp.crls.slice();
+  for (const c of input.collateral?.crls ?? []) for (const der of crlsFrom(c)) crls.push({ der, source: 'collateral' });
   const endorsement = verifyEndorsement(
     {
       report,
-      certs: [...snp.certs, ...collateralCerts, ...policyBundles],
+      certs,
       crls,
       trust: resolveTrust(input.trust),
       productLineHint: snpPolicy.rootOfTrust.productLine ?? (snpPolicy.product !== 'Unknown' ? snpPolicy.product : undefined),
       checkCrl: snpPolicy.rootOfTrust.checkCrl,
       atMs,
+      atIso,
     },
     checks,
   );
@@ -97,7 +116,7 @@ function verifySnp(decoded: DecodedEvidence, input: VerifyInput, policy: Attesta
   out.tcb = {
     status: 'NotEvaluated',
     advisories: [],
-    reported: Object.fromEntries(tcbComponents(decodeTcb(report.reportedTcb, endorsement.productLine)).map(([k, v]) => [k, String(v)])),
+    reported: Object.fromEntries(tcbComponents(endorsement.reportedTcb).map((c) => [c[0], String(c[1])])),
   };
   if (endorsement.productLine) out.measurements.product_line = endorsement.productLine;
 
@@ -107,11 +126,12 @@ function verifySnp(decoded: DecodedEvidence, input: VerifyInput, policy: Attesta
   if (decoded.hcl) {
     // Azure: REPORT_DATA[0:n] = hash of the runtime claims, which carry the vTPM AK (HCLAkPub)
     const alg = decoded.hcl.hashAlgorithm;
-    const digest = alg ? createHash(alg).update(decoded.hcl.runtimeData).digest() : undefined;
-    const ok = !!digest && bytesEqual(report.reportData.subarray(0, digest.length), digest);
-    checks.add('azure.hcl.runtime_data', ok, digest ? `REPORT_DATA[0:${digest.length}] = ${alg}(runtime claims) ${toHex(digest)}` : 'a supported hash type', toHex(report.reportData.subarray(0, digest?.length ?? 32)));
+    const claimsDigest = alg ? digest(alg, decoded.hcl.runtimeData) : undefined;
+    const digestHex = claimsDigest && toHex(claimsDigest);
+    const ok = !!claimsDigest && bytesEqual(report.reportData.subarray(0, claimsDigest.length), claimsDigest);
+    checks.add('azure.hcl.runtime_data', ok, claimsDigest ? `REPORT_DATA[0:${claimsDigest.length}] = ${alg}(runtime claims) ${digestHex}` : 'a supported hash type', toHex(report.reportData.subarray(0, claimsDigest?.length ?? 32)));
     out.inner.push(ok ? 'azure-hcl-runtime-data' : 'azure-hcl-runtime-data (NOT proven)');
-    out.measurements.hcl_runtime_data_sha256 = sha256Hex(decoded.hcl.runtimeData);
+    out.measurements.hcl_runtime_data_sha256 = alg === 'sha256' ? digestHex! : sha256Hex(decoded.hcl.runtimeData);
   }
 }
 
@@ -141,6 +161,7 @@ export function verifyEvidence(input: VerifyInput): Verdict {
   const evidence = asBuffer(input.evidence);
   const checks = new CheckList();
   const exp = expectationFrom(input.binding);
+  const verifiedAt = new Date(atMs).toISOString();
   const policyText = input.policy === undefined ? undefined : typeof input.policy === 'string' ? input.policy : Buffer.from(input.policy).toString('utf8');
 
   let policy: AttestationPolicy | undefined;
@@ -170,7 +191,7 @@ export function verifyEvidence(input: VerifyInput): Verdict {
     if (policyPlatform && decoded.platform !== 'vtpm' && policyPlatform !== decoded.platform) {
       checks.fail('policy.platform', `evidence for a ${policyPlatform} policy`, `${decoded.platform} evidence`);
     }
-    if (decoded.snp) verifySnp(decoded, input, policy, checks, atMs, out);
+    if (decoded.snp) verifySnp(decoded, input, policy, checks, atMs, verifiedAt, out);
     if (decoded.tdxQuote) {
       const trust = resolveTrust(input.trust);
       const tdx = verifyTdxQuote(
@@ -216,7 +237,7 @@ export function verifyEvidence(input: VerifyInput): Verdict {
     platform: out.platform,
     format,
     formatChain: out.formatChain,
-    verifiedAt: new Date(atMs).toISOString(),
+    verifiedAt,
     evidenceSha256: sha256Hex(evidence),
     policySha256: policyText === undefined ? null : sha256Hex(Buffer.from(policyText, 'utf8')),
     keyChain: out.keyChain,

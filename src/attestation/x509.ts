@@ -1,6 +1,7 @@
 // X.509 parsing on top of node:crypto: signatures via X509Certificate, extensions and validity via our DER reader.
 import { type KeyObject, X509Certificate, createHash } from 'node:crypto';
 import { children, content, decodeOid, decodeTime, encoded, expectTag, readNode } from './asn1/der-reader';
+import { errorMessage } from './bytes';
 
 export interface ParsedCert {
   der: Buffer;
@@ -13,6 +14,9 @@ export interface ParsedCert {
   serialHex: string;
   notBefore: number;
   notAfter: number;
+  /** The same two times as ISO strings, as verdicts print them. */
+  notBeforeIso: string;
+  notAfterIso: string;
   /** OID → extnValue contents (the bytes inside the OCTET STRING). */
   extensions: Map<string, Buffer>;
   sha256: string;
@@ -77,6 +81,8 @@ function parseUncached(der: Buffer, sha256: string): ParsedCert {
     }
   }
   const publicKey = node.publicKey;
+  const notBefore = decodeTime(validity[0]!);
+  const notAfter = decodeTime(validity[1]!);
   return {
     der,
     node,
@@ -86,8 +92,10 @@ function parseUncached(der: Buffer, sha256: string): ParsedCert {
     subjectCn: commonName(node.subject),
     issuerCn: commonName(node.issuer),
     serialHex: serial.toString('hex').replace(/^00(?=.)/, ''),
-    notBefore: decodeTime(validity[0]!),
-    notAfter: decodeTime(validity[1]!),
+    notBefore,
+    notAfter,
+    notBeforeIso: new Date(notBefore).toISOString(),
+    notAfterIso: new Date(notAfter).toISOString(),
     extensions,
     sha256,
     spkiSha256: createHash('sha256').update(spki).digest('hex'),
@@ -95,15 +103,55 @@ function parseUncached(der: Buffer, sha256: string): ParsedCert {
   };
 }
 
-/** Signature check that never throws: malformed keys count as "does not verify". */
+/** One certificate of a bundle: parsed, or why it could not be. */
+export type BundleCert = { der: Buffer; cert: ParsedCert; error?: undefined } | { der: Buffer; cert?: undefined; error: string };
+
+/** parseCertificate that answers with the error instead of throwing it. */
+export function tryParseCertificate(der: Buffer): BundleCert {
+  try {
+    const cert = parseCertificate(der);
+    return { der: cert.der, cert, error: undefined };
+  } catch (err) {
+    return { der: Buffer.from(der), cert: undefined, error: errorMessage(err) };
+  }
+}
+
+// Collateral bundles (a VCEK with its ASK and ARK) come back unchanged report after report: their certificates are
+// kept parsed by the bundle's exact bytes, so a repeat costs one byte comparison instead of PEM decoding and hashing.
+const bundles: Array<{ bytes: Buffer; certs: readonly BundleCert[] }> = [];
+const BUNDLE_LIMIT = 32;
+const BUNDLE_MAX_BYTES = 64 * 1024;
+
+/** The certificates of a PEM bundle or DER blob, parsed: certificatesFrom then tryParseCertificate, remembered by content. */
+export function certificateBundle(input: string | Uint8Array): readonly BundleCert[] {
+  const bytes = typeof input === 'string' ? Buffer.from(input, 'latin1') : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  const i = bundles.findIndex((b) => b.bytes.length === bytes.length && b.bytes.equals(bytes));
+  if (i >= 0) {
+    const hit = bundles[i]!;
+    if (i > 0) {
+      bundles.splice(i, 1);
+      bundles.unshift(hit);
+    }
+    return hit.certs;
+  }
+  // kept as an ordinary array (readonly by type): frozen arrays take slower paths in the optimizing compiler
+  const certs: readonly BundleCert[] = certificatesFrom(bytes).map(tryParseCertificate);
+  if (bytes.length <= BUNDLE_MAX_BYTES) {
+    bundles.unshift({ bytes: Buffer.from(bytes), certs });
+    if (bundles.length > BUNDLE_LIMIT) bundles.pop();
+  }
+  return certs;
+}
+
 /**
- * Whether `issuer`'s key signed `cert`. The answer depends only on the two certificates' bytes, so it is kept
- * (by both SHA-256s) for the next report of the same chip: a VCEK's chain is verified once, not per report.
- * Time, trust anchors and revocation are still decided on every call by the callers.
+ * Whether `issuer`'s key signed `cert` (never throws: a malformed key does not verify). The answer depends only on
+ * the two certificates' bytes, so it is kept with the parsed certificate (parsing is memoised by content) for the
+ * next report of the same chip: a VCEK's chain is verified once, not per report. Time, trust anchors and revocation
+ * are still decided on every call by the callers.
  */
 export function isSignedBy(cert: ParsedCert, issuer: ParsedCert): boolean {
-  const key = `${cert.sha256}:${issuer.sha256}`;
-  const hit = signedBy.get(key);
+  let byIssuer = signedBy.get(cert);
+  const hit = byIssuer?.get(issuer);
   if (hit !== undefined) return hit;
   let ok: boolean;
   try {
@@ -111,11 +159,22 @@ export function isSignedBy(cert: ParsedCert, issuer: ParsedCert): boolean {
   } catch {
     ok = false;
   }
-  if (signedBy.size >= MEMO_LIMIT * 4) signedBy.delete(signedBy.keys().next().value!);
-  signedBy.set(key, ok);
+  if (!byIssuer) signedBy.set(cert, (byIssuer = new WeakMap()));
+  byIssuer.set(issuer, ok);
   return ok;
 }
-const signedBy = new Map<string, boolean>();
+let signedBy = new WeakMap<ParsedCert, WeakMap<ParsedCert, boolean>>();
+
+/**
+ * Forget every parsed certificate, bundle and chain-signature result (the shipped trust anchors stay loaded). The
+ * caches only skip work whose answer is fixed by bytes, so verdicts are the same with or without them: tests prove
+ * that by verifying cold and warm.
+ */
+export function clearCertificateCaches(): void {
+  memo.clear();
+  bundles.length = 0;
+  signedBy = new WeakMap();
+}
 
 export function isSelfSigned(cert: ParsedCert): boolean {
   return cert.subject === cert.issuer && isSignedBy(cert, cert);

@@ -23,8 +23,7 @@ const REQUIRE_BITS: Array<[string, number]> = [
 const bit = (v: bigint, n: number): boolean => ((v >> BigInt(n)) & 1n) === 1n;
 
 function tcbAtLeast(actual: TcbParts, minimum: TcbParts): boolean {
-  const min = new Map(tcbComponents(minimum));
-  return tcbComponents(actual).every(([k, v]) => v >= (min.get(k) ?? 0));
+  return tcbComponents(actual).every((c) => c[1] >= (minimum[c[0] as keyof TcbParts] ?? 0));
 }
 
 function exact(checks: CheckList, name: string, expected: Buffer | undefined, actual: Buffer): void {
@@ -67,8 +66,6 @@ export function evaluateSnpPolicy(report: SnpReport, policy: SnpPolicy, productL
   // TCB values are compared per component, never as one uint64
   const reported = decodeTcb(report.reportedTcb, productLine);
   const current = decodeTcb(report.currentTcb, productLine);
-  const committed = decodeTcb(report.committedTcb, productLine);
-  const launch = decodeTcb(report.launchTcb, productLine);
   checks.add('snp.tcb.reported_not_above_current', tcbAtLeast(current, reported), `REPORTED_TCB ≤ CURRENT_TCB ${formatTcb(current)}`, formatTcb(reported));
   if (p.minimumTcb !== undefined) {
     const min = decodeTcb(p.minimumTcb, productLine);
@@ -76,9 +73,11 @@ export function evaluateSnpPolicy(report: SnpReport, policy: SnpPolicy, productL
   }
   if (p.minimumLaunchTcb !== undefined) {
     const min = decodeTcb(p.minimumLaunchTcb, productLine);
+    const launch = decodeTcb(report.launchTcb, productLine);
     checks.add('snp.policy.minimum_launch_tcb', tcbAtLeast(launch, min), `≥ ${formatTcb(min)} (${p.minimumLaunchTcb})`, `${formatTcb(launch)} (${report.launchTcb})`);
   }
   if (p.permitProvisionalFirmware === false) {
+    const committed = decodeTcb(report.committedTcb, productLine);
     const same = report.committedTcb === report.currentTcb && report.committed.build === report.current.build && report.committed.major === report.current.major && report.committed.minor === report.current.minor;
     checks.add('snp.policy.permit_provisional_firmware', same, 'committed firmware = current firmware', `committed ${formatTcb(committed)} ${report.committed.major}.${report.committed.minor}.${report.committed.build}, current ${formatTcb(current)} ${report.current.major}.${report.current.minor}.${report.current.build}`);
   }

@@ -1,14 +1,14 @@
 // Hardware checks for an SNP report: signature by the VCEK/VLEK, chain to a pinned ARK, validity, TCB and HWID extensions, CRL.
 import { verify as cryptoVerify } from 'node:crypto';
 import { decodeString, decodeUnsigned, readNode } from '../asn1/der-reader';
-import { bytesEqual, errorMessage, toHex } from '../bytes';
-import { AMD_ARK_SPKI_SHA256 } from '../amd-roots';
+import { bytesEqual, toHex } from '../bytes';
+import { AMD_ARK_SPKI_SHA256, type AmdRootEntry } from '../amd-roots';
 import type { ProductLine } from '../policy/types';
 import type { ResolvedTrust } from '../trust';
 import type { CertInfo, CheckList } from '../verdict';
-import { type ParsedCert, isSelfSigned, isSignedBy, parseCertificate } from '../x509';
+import { type BundleCert, type ParsedCert, isSelfSigned, isSignedBy, tryParseCertificate } from '../x509';
 import { crlSignedBy, parseCrl } from './crl';
-import { type SnpReport, type TcbParts, decodeTcb, productFromCpuid, tcbComponents } from './report';
+import { type SnpReport, type TcbParts, decodeTcb, formatTcb, productFromCpuid, tcbComponents } from './report';
 
 export const OID = {
   productName: '1.3.6.1.4.1.3704.1.2',
@@ -24,6 +24,8 @@ export const OID = {
 export interface SourcedCert {
   der: Buffer;
   source: string;
+  /** The certificate already parsed (certificateBundle), else it is parsed here. */
+  parsed?: BundleCert;
 }
 
 export interface EndorsementInput {
@@ -35,6 +37,8 @@ export interface EndorsementInput {
   productLineHint?: ProductLine;
   checkCrl: boolean;
   atMs: number;
+  /** atMs as an ISO string, as the checks print it. */
+  atIso: string;
 }
 
 export interface EndorsementResult {
@@ -62,10 +66,47 @@ function info(c: Candidate, role: string): CertInfo {
     serial: c.cert.serialHex,
     sha256: c.cert.sha256,
     spkiSha256: c.cert.spkiSha256,
-    notBefore: iso(c.cert.notBefore),
-    notAfter: iso(c.cert.notAfter),
+    notBefore: c.cert.notBeforeIso,
+    notAfter: c.cert.notAfterIso,
     source: c.source,
   };
+}
+
+/** What the SNP checks read from a certificate: fixed by its bytes, so worked out once per certificate. */
+interface AmdFacts {
+  productName?: string;
+  productLine?: ProductLine;
+  kind: 'vcek' | 'vlek';
+  /** An EC P-384 key, the only kind that signs reports. */
+  p384: boolean;
+  spl: Record<keyof typeof SPL_OID, number | undefined>;
+}
+
+const SPL_OID = { fmc: OID.fmcSpl, bl: OID.blSpl, tee: OID.teeSpl, snp: OID.snpSpl, ucode: OID.ucodeSpl } as const;
+const facts = new WeakMap<ParsedCert, AmdFacts>();
+
+function amdFacts(cert: ParsedCert): AmdFacts {
+  let f = facts.get(cert);
+  if (!f) {
+    const productName = productNameOf(cert);
+    f = {
+      productName,
+      productLine: lineFromName(productName),
+      kind: cert.extensions.has(OID.cspId) || /VLEK/i.test(cert.subjectCn) ? 'vlek' : 'vcek',
+      p384: isP384(cert),
+      spl: { fmc: splOf(cert, SPL_OID.fmc), bl: splOf(cert, SPL_OID.bl), tee: splOf(cert, SPL_OID.tee), snp: splOf(cert, SPL_OID.snp), ucode: splOf(cert, SPL_OID.ucode) },
+    };
+    facts.set(cert, f);
+  }
+  return f;
+}
+
+function isP384(cert: ParsedCert): boolean {
+  try {
+    return cert.publicKey.asymmetricKeyType === 'ec' && cert.publicKey.asymmetricKeyDetails?.namedCurve === 'secp384r1';
+  } catch {
+    return false;
+  }
 }
 
 function productNameOf(cert: ParsedCert): string | undefined {
@@ -98,25 +139,25 @@ function isLeafKey(cert: ParsedCert): boolean {
   return cert.keyType === 'ec';
 }
 
-function leafKind(cert: ParsedCert): 'vcek' | 'vlek' {
-  return cert.extensions.has(OID.cspId) || /VLEK/i.test(cert.subjectCn) ? 'vlek' : 'vcek';
-}
-
 function reportSignatureValid(report: SnpReport, leaf: ParsedCert): boolean {
   if (!report.signature) return false;
   try {
-    const key = leaf.publicKey;
-    if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'secp384r1') return false;
+    if (!amdFacts(leaf).p384) return false;
     const sig = Buffer.concat([report.signature.r, report.signature.s]);
-    return cryptoVerify('sha384', report.signed, { key, dsaEncoding: 'ieee-p1363' }, sig);
+    return cryptoVerify('sha384', report.signed, { key: leaf.publicKey, dsaEncoding: 'ieee-p1363' }, sig);
   } catch {
     return false;
   }
 }
 
-function checkValidity(checks: CheckList, role: string, c: Candidate, atMs: number): void {
+function checkValidity(checks: CheckList, role: string, c: Candidate, atMs: number, atIso: string): void {
   const ok = c.cert.notBefore <= atMs && atMs <= c.cert.notAfter;
-  checks.add(`snp.cert.${role}.validity`, ok, `${iso(c.cert.notBefore)} ≤ t ≤ ${iso(c.cert.notAfter)}`, `t = ${iso(atMs)}`, ok ? undefined : `${c.cert.subjectCn} is ${atMs < c.cert.notBefore ? 'not yet valid' : 'expired'}`);
+  checks.add(`snp.cert.${role}.validity`, ok, `${c.cert.notBeforeIso} ≤ t ≤ ${c.cert.notAfterIso}`, `t = ${atIso}`, ok ? undefined : `${c.cert.subjectCn} is ${atMs < c.cert.notBefore ? 'not yet valid' : 'expired'}`);
+}
+
+/** A shipped ASK or ARK as a chain candidate, named by its bundle file. */
+function storeCandidate(entry: AmdRootEntry | undefined, which: 'ask' | 'ark'): Candidate | undefined {
+  return entry && { cert: entry[which], source: `trust-store:${entry.file}` };
 }
 
 const DEPENDENT_CHECKS = ['snp.chain.leaf', 'snp.chain.intermediate', 'snp.chain.root_trusted', 'snp.endorsement.tcb', 'snp.endorsement.hwid'];
@@ -126,24 +167,22 @@ export function verifyEndorsement(input: EndorsementInput, checks: CheckList): E
   const keyChain: CertInfo[] = [];
   const parsed: Candidate[] = [];
   for (const c of input.certs) {
-    try {
-      parsed.push({ cert: parseCertificate(c.der), source: c.source });
-    } catch (err) {
-      checks.fail('snp.cert.parse', 'a DER X.509 certificate', `${c.source}: ${errorMessage(err)}`);
-    }
+    const p = c.parsed ?? tryParseCertificate(c.der);
+    if (p.cert) parsed.push({ cert: p.cert, source: c.source });
+    else checks.fail('snp.cert.parse', 'a DER X.509 certificate', `${c.source}: ${p.error}`);
   }
 
   checks.add('snp.report.signature_algo', report.signatureAlgo === 1, '1 (ECDSA P-384 with SHA-384)', String(report.signatureAlgo));
   const wanted = report.signingKey === 0 ? 'vcek' : report.signingKey === 1 ? 'vlek' : undefined;
   if (!wanted) checks.fail('snp.report.signing_key', 'VCEK (0) or VLEK (1)', `SIGNING_KEY=${report.signingKey}`);
 
-  const leaves = parsed.filter((c) => isLeafKey(c.cert) && leafKind(c.cert) === wanted);
+  const leaves = parsed.filter((c) => isLeafKey(c.cert) && amdFacts(c.cert).kind === wanted);
   const validLeaf = leaves.find((c) => reportSignatureValid(report, c.cert));
   const leaf = validLeaf ?? leaves[0];
-  const leafLine = leaf ? lineFromName(productNameOf(leaf.cert)) : undefined;
+  const leafLine = leaf ? amdFacts(leaf.cert).productLine : undefined;
   const productLine = input.productLineHint ?? leafLine ?? productFromCpuid(report.cpuid);
   if (input.productLineHint && leafLine && leafLine !== input.productLineHint) {
-    checks.fail('snp.product_line', input.productLineHint, `${leafLine} (${wanted ?? 'leaf'} product name ${productNameOf(leaf!.cert)})`);
+    checks.fail('snp.product_line', input.productLineHint, `${leafLine} (${wanted ?? 'leaf'} product name ${amdFacts(leaf!.cert).productName})`);
   }
   const reportedTcb = decodeTcb(report.reportedTcb, productLine);
   const role = wanted ?? 'vcek';
@@ -163,11 +202,10 @@ export function verifyEndorsement(input: EndorsementInput, checks: CheckList): E
   );
 
   // ASK/ASVK candidates: evidence and collateral first, then the shipped bundles
-  const intermediates: Candidate[] = [
-    ...parsed.filter((c) => !isLeafKey(c.cert) && c.cert.subject !== c.cert.issuer),
-    ...trust.amdRoots.map((r) => ({ cert: r.ask, source: `trust-store:${r.file}` })),
-  ];
-  const ask = intermediates.find((c) => c.cert.subject === leaf.cert.issuer && isSignedBy(leaf.cert, c.cert));
+  const signsLeaf = (cert: ParsedCert): boolean => cert.subject === leaf.cert.issuer && isSignedBy(leaf.cert, cert);
+  const ask =
+    parsed.find((c) => !isLeafKey(c.cert) && c.cert.subject !== c.cert.issuer && signsLeaf(c.cert)) ??
+    storeCandidate(trust.amdRoots.find((r) => signsLeaf(r.ask)), 'ask');
   const askRole = role === 'vlek' ? 'asvk' : 'ask';
   checks.add('snp.chain.leaf', !!ask, `${role.toUpperCase()} signed by its ${askRole.toUpperCase()} (${leaf.cert.issuerCn})`, ask ? `signed by ${ask.cert.subjectCn} (${ask.source})` : `no ${askRole.toUpperCase()} named ${leaf.cert.issuerCn} verifies it`);
 
@@ -175,13 +213,13 @@ export function verifyEndorsement(input: EndorsementInput, checks: CheckList): E
   let ark: Candidate | undefined;
   if (ask) {
     keyChain.push(info(ask, askRole));
-    const roots: Candidate[] = [
-      ...trust.amdRoots.map((r) => ({ cert: r.ark, source: `trust-store:${r.file}` })),
-      ...trust.extraArks.map((cert) => ({ cert, source: 'trust:extra-ark' })),
-      ...parsed.filter((c) => c.cert.subject === c.cert.issuer),
-      ...trust.ignoredExtraArks.map((cert) => ({ cert, source: 'trust:extra-ark (ignored: allowSandbox not set)' })),
-    ];
-    ark = roots.find((c) => c.cert.subject === ask.cert.issuer && isSignedBy(ask.cert, c.cert) && isSelfSigned(c.cert));
+    const signsAsk = (cert: ParsedCert): boolean => cert.subject === ask.cert.issuer && isSignedBy(ask.cert, cert) && isSelfSigned(cert);
+    const found = (cert: ParsedCert | undefined, source: string): Candidate | undefined => (cert ? { cert, source } : undefined);
+    ark =
+      storeCandidate(trust.amdRoots.find((r) => signsAsk(r.ark)), 'ark') ??
+      found(trust.extraArks.find(signsAsk), 'trust:extra-ark') ??
+      parsed.find((c) => c.cert.subject === c.cert.issuer && signsAsk(c.cert)) ??
+      found(trust.ignoredExtraArks.find(signsAsk), 'trust:extra-ark (ignored: allowSandbox not set)');
     checks.add('snp.chain.intermediate', !!ark, `${askRole.toUpperCase()} signed by a self-signed ARK (${ask.cert.issuerCn})`, ark ? `signed by ${ark.cert.subjectCn} (${ark.source})` : `no self-signed ARK named ${ask.cert.issuerCn} verifies it`);
     if (ark) {
       keyChain.push(info(ark, 'ark'));
@@ -197,17 +235,17 @@ export function verifyEndorsement(input: EndorsementInput, checks: CheckList): E
     checks.skip('snp.chain.root_trusted', `no ${askRole.toUpperCase()} found`);
   }
 
-  checkValidity(checks, role, leaf, atMs);
-  if (ask) checkValidity(checks, askRole, ask, atMs);
-  if (ark) checkValidity(checks, 'ark', ark, atMs);
+  const { atIso } = input;
+  checkValidity(checks, role, leaf, atMs, atIso);
+  if (ask) checkValidity(checks, askRole, ask, atMs, atIso);
+  if (ark) checkValidity(checks, 'ark', ark, atMs, atIso);
 
   // KDS issues the VCEK for exactly one TCB: its SPL extensions must equal REPORTED_TCB
-  const certTcb: Array<[string, number | undefined]> = tcbComponents(reportedTcb).map(([k]) => [
-    k,
-    splOf(leaf.cert, { fmc: OID.fmcSpl, bl: OID.blSpl, tee: OID.teeSpl, snp: OID.snpSpl, ucode: OID.ucodeSpl }[k]!),
-  ]);
-  const tcbOk = tcbComponents(reportedTcb).every(([k, v], i) => certTcb[i]![0] === k && certTcb[i]![1] === v);
-  checks.add('snp.endorsement.tcb', tcbOk, `REPORTED_TCB ${tcbComponents(reportedTcb).map(([k, v]) => `${k}=${v}`).join(' ')}`, `${role.toUpperCase()} extensions ${certTcb.map(([k, v]) => `${k}=${v ?? 'absent'}`).join(' ')}`);
+  const leafSpl = amdFacts(leaf.cert).spl;
+  const reported = tcbComponents(reportedTcb);
+  const certTcb: Array<[string, number | undefined]> = reported.map((c) => [c[0], leafSpl[c[0] as keyof AmdFacts['spl']]]);
+  const tcbOk = reported.every((c, i) => certTcb[i]![0] === c[0] && certTcb[i]![1] === c[1]);
+  checks.add('snp.endorsement.tcb', tcbOk, `REPORTED_TCB ${formatTcb(reportedTcb)}`, `${role.toUpperCase()} extensions ${certTcb.map((c) => `${c[0]}=${c[1] ?? 'absent'}`).join(' ')}`);
 
   if (role === 'vcek') {
     const hwid = leaf.cert.extensions.get(OID.hwid);
@@ -237,7 +275,7 @@ function checkCrl(input: EndorsementInput, checks: CheckList, ark: Candidate | u
     return;
   }
   const current = crl.crl.thisUpdate <= input.atMs && (crl.crl.nextUpdate === undefined || input.atMs <= crl.crl.nextUpdate);
-  checks.add('snp.crl.validity', current, `thisUpdate ≤ t ≤ nextUpdate`, `t = ${iso(input.atMs)}, CRL ${iso(crl.crl.thisUpdate)} … ${crl.crl.nextUpdate ? iso(crl.crl.nextUpdate) : 'open'}`);
+  checks.add('snp.crl.validity', current, `thisUpdate ≤ t ≤ nextUpdate`, `t = ${input.atIso}, CRL ${iso(crl.crl.thisUpdate)} … ${crl.crl.nextUpdate ? iso(crl.crl.nextUpdate) : 'open'}`);
   const revoked = certs.filter((c): c is Candidate => !!c && crl.crl.revokedSerials.has(c.cert.serialHex));
   checks.add('snp.crl', revoked.length === 0, 'no certificate in the chain revoked', revoked.length ? `revoked: ${revoked.map((c) => `${c.cert.subjectCn} serial ${c.cert.serialHex}`).join(', ')}` : 'none revoked');
 }

@@ -106,7 +106,10 @@ export interface TcbParts {
 
 /** TCB_VERSION bytes: Milan/Genoa [bl, tee, 0,0,0,0, snp, ucode]; Turin [fmc, bl, tee, snp, 0,0,0, ucode]. */
 export function decodeTcb(tcb: bigint, line: ProductLine | undefined): TcbParts {
-  const b = (i: number): number => Number((tcb >> BigInt(8 * i)) & 0xffn);
+  // two 32-bit halves, then bytes by number shifts: one BigInt step per half instead of three per byte
+  const lo = Number(tcb & 0xffffffffn);
+  const hi = Number((tcb >> 32n) & 0xffffffffn);
+  const b = (i: number): number => ((i < 4 ? lo : hi) >>> (8 * (i & 3))) & 0xff;
   if (line === 'Turin') return { fmc: b(0), bl: b(1), tee: b(2), snp: b(3), ucode: b(7) };
   return { bl: b(0), tee: b(1), snp: b(6), ucode: b(7) };
 }
@@ -127,7 +130,7 @@ export function tcbComponents(parts: TcbParts): Array<[string, number]> {
 
 export function formatTcb(parts: TcbParts): string {
   return tcbComponents(parts)
-    .map(([k, v]) => `${k}=${v}`)
+    .map((c) => `${c[0]}=${c[1]}`)
     .join(' ');
 }
 
