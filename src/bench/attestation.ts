@@ -54,11 +54,11 @@ function measurePair(a: { name: string; run: () => unknown }, b: { name: string;
   };
   warm(a.run);
   warm(b.run);
-  const block = 25;
+  const block = Math.max(1, Math.min(25, maxIterations));
   const spent = [0, 0];
   const done = [0, 0];
   const started = performance.now();
-  while (performance.now() - started < 2 * budgetMs && done[0]! < maxIterations) {
+  while (performance.now() - started < 2 * budgetMs && done[0]! + block <= maxIterations) {
     for (const [i, run] of [a.run, b.run].entries()) {
       const t = performance.now();
       for (let k = 0; k < block; k++) run();
