@@ -45,7 +45,9 @@ async function runAll(address: string, speed: number, tag: string): Promise<Map<
     phala,
     prism,
     cudo,
-    sandboxAttestationRoot: () => sandboxes.prism!.sandbox.sandboxRootPem(),
+    // the worker trusts its own sandboxes' roots (SNP for Prism, TDX for Phala), as `npm start` does
+    sandboxAttestationRoot: () => sandboxes.prism!.sandbox.sandboxRootPem() + sandboxes.phala!.sandbox.sandboxTdxRootPem(),
+    sandboxTdxCollateral: () => sandboxes.phala!.sandbox.sandboxTdxCollateral(),
   });
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
