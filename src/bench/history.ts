@@ -8,12 +8,11 @@ import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { CudoClient } from '../providers/cudo/client';
-import { PhalaClient } from '../providers/phala/client';
-import { PrismClient } from '../providers/prism/client';
 import { startSandboxes } from '../sandbox';
 import { freePort, startDevServer } from '../worker/dev-server';
 import { defaultWorkflowSource } from '../worker/worker';
 import { resolveTemporalCli } from '../dev/toolchain/temporal-cli';
+import { startSandboxedProviders } from './sandboxed';
 
 export interface HistoryRow {
   workflow: string;
@@ -35,20 +34,9 @@ const RUNS: Run[] = [
 ];
 
 async function runAll(address: string, speed: number, tag: string): Promise<Map<string, { events: number; seconds: number }>> {
-  const sandboxes = await startSandboxes({ providers: ['phala', 'prism', 'cudo'], speed });
-  const phala = new PhalaClient({ baseUrl: sandboxes.phala!.url, apiKey: sandboxes.phala!.apiKey });
-  const prism = new PrismClient({ baseUrl: sandboxes.prism!.url, token: sandboxes.prism!.token, domainId: sandboxes.prism!.domainId });
-  const cudo = new CudoClient({ baseUrl: sandboxes.cudo!.url, apiKey: sandboxes.cudo!.apiKey, projectId: sandboxes.cudo!.projectId });
   const taskQueue = `bench-history-${tag}`;
-  const activities = createActivities({
-    workerInfo: { taskQueue, providers: { phala: 'sandbox', prism: 'sandbox', cudo: 'sandbox' } },
-    phala,
-    prism,
-    cudo,
-    // the worker trusts its own sandboxes' roots (SNP for Prism, TDX for Phala), as `npm start` does
-    sandboxAttestationRoot: () => sandboxes.prism!.sandbox.sandboxRootPem() + sandboxes.phala!.sandbox.sandboxTdxRootPem(),
-    sandboxTdxCollateral: () => sandboxes.phala!.sandbox.sandboxTdxCollateral(),
-  });
+  const providers = await startSandboxedProviders(taskQueue, speed);
+  const activities = providers.activities;
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
@@ -76,8 +64,7 @@ async function runAll(address: string, speed: number, tag: string): Promise<Map<
       out.set(type, { events: (await handle.fetchHistory()).events?.length ?? 0, seconds: (Date.now() - started) / 1000 });
     }
   });
-  await Promise.all([connection.close(), nativeConnection.close(), phala.close(), prism.close(), cudo.close()]);
-  await sandboxes.close();
+  await Promise.all([connection.close(), nativeConnection.close(), providers.close()]);
   return out;
 }
 

@@ -6,12 +6,8 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { Context } from '@temporalio/activity';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { performance } from 'node:perf_hooks';
-import { createActivities } from '../activities';
-import { CudoClient } from '../providers/cudo/client';
-import { PhalaClient } from '../providers/phala/client';
-import { PrismClient } from '../providers/prism/client';
-import { startSandboxes } from '../sandbox';
 import { loadConfig } from '../worker/config';
+import { startSandboxedProviders } from './sandboxed';
 import { createWorker } from '../worker/worker';
 
 export interface OverheadRow {
@@ -89,26 +85,16 @@ async function timed(run: () => Promise<unknown>): Promise<number> {
 
 /** `rounds` runs of each lifecycle and of its floor, alternating, on one production and one minimal worker. */
 export async function benchLifecycleOverhead(client: Client, address: string, tinyBundle: string, rounds = 5): Promise<OverheadRow[]> {
-  // A sandbox at 10,000x: a 2-8 s boot takes under a millisecond, so only cvmflow and Temporal are measured.
-  const sandboxes = await startSandboxes({ providers: ['phala', 'prism', 'cudo'], speed: 10_000 });
-  const phala = new PhalaClient({ baseUrl: sandboxes.phala!.url, apiKey: sandboxes.phala!.apiKey });
-  const prism = new PrismClient({ baseUrl: sandboxes.prism!.url, token: sandboxes.prism!.token, domainId: sandboxes.prism!.domainId });
-  const cudo = new CudoClient({ baseUrl: sandboxes.cudo!.url, apiKey: sandboxes.cudo!.apiKey, projectId: sandboxes.cudo!.projectId });
   const tag = randomUUID().slice(0, 8);
   const taskQueue = `bench-overhead-${tag}`;
   const floorQueue = `bench-floor-${tag}`;
+  // The sandboxes at 10,000x: a 2-8 s boot takes under a millisecond, so only cvmflow and Temporal are measured.
+  const providers = await startSandboxedProviders(taskQueue, 10_000);
   const connection = await NativeConnection.connect({ address });
   try {
     const config = loadConfig({ ...process.env, TEMPORAL_ADDRESS: address, CVMFLOW_TASK_QUEUE: taskQueue, CVMFLOW_WORKER_VERSIONING: 'off', CVMFLOW_SANDBOX: 'off', CVMFLOW_LOG_LEVEL: 'warn' });
     const spent = new Map<string, Record<string, number>>();
-    const activities = timeActivities(createActivities({
-      workerInfo: { taskQueue, providers: { phala: 'sandbox', prism: 'sandbox', cudo: 'sandbox' } },
-      phala,
-      prism,
-      cudo,
-      sandboxAttestationRoot: () => sandboxes.prism!.sandbox.sandboxRootPem() + sandboxes.phala!.sandbox.sandboxTdxRootPem(),
-      sandboxTdxCollateral: () => sandboxes.phala!.sandbox.sandboxTdxCollateral(),
-    }), spent);
+    const activities = timeActivities(providers.activities, spent);
     const workflowSource = config.workflowBundle ? { workflowBundle: { codePath: config.workflowBundle } } : undefined;
     const { worker } = await createWorker({ connection, config, activities, workflowSource });
     const floor = await Worker.create({ connection, taskQueue: floorQueue, workflowBundle: { codePath: tinyBundle }, activities: timeActivities({ noop: async () => undefined }, spent) });
@@ -152,7 +138,6 @@ export async function benchLifecycleOverhead(client: Client, address: string, ti
     ]);
     return rows;
   } finally {
-    await Promise.all([connection.close(), phala.close(), prism.close(), cudo.close()]);
-    await sandboxes.close();
+    await Promise.all([connection.close(), providers.close()]);
   }
 }
