@@ -143,6 +143,7 @@ export class HttpCore {
 
   /** One request; resolves to the schema's output or throws a ProviderError. */
   async request<T>(spec: RequestSpec<T>): Promise<T> {
+    this.refuseIfCancelled(spec);
     const observation = this.observe(spec.endpoint);
     try {
       const value = await this.requestOnce(spec, observation);
@@ -156,6 +157,7 @@ export class HttpCore {
 
   /** A server-sent event stream; non-2xx answers throw like `request`. The stream ends when the server closes it. */
   async *events<T>(spec: Omit<RequestSpec<T>, 'schema'>): AsyncGenerator<SseEvent> {
+    this.refuseIfCancelled(spec);
     const observation = this.observe(spec.endpoint);
     try {
       yield* this.eventsOnce(spec, observation);
@@ -166,6 +168,14 @@ export class HttpCore {
     } finally {
       observation.finish(); // the consumer stopped reading early: the stream ended without an error
     }
+  }
+
+  /**
+   * A call whose signal is already aborted (its activity was cancelled before it got here) sends nothing, so it
+   * is no provider request: no span, no metric, only the cancelled error.
+   */
+  private refuseIfCancelled(spec: Pick<RequestSpec<unknown>, 'endpoint' | 'signal'>): void {
+    if (spec.signal?.aborted) throw transportError(spec.signal.reason, this.provider, endpointLabel(spec.endpoint), spec.signal);
   }
 
   private observe(endpoint: EndpointDef): RequestObservation {

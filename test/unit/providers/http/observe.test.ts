@@ -66,6 +66,21 @@ test('no response at all: no status, the transport kind', async () => {
   expect(done).toMatchObject([{ endpoint: 'GET /vms/{id}', status: undefined, errorKind: 'network' }]);
 });
 
+test('a call already cancelled sends nothing and is no request: cancelled error, no report, nothing served', async () => {
+  const before = server.requests.length;
+  const gone = AbortSignal.abort();
+  await expect(core.request({ endpoint: getVm, params: { id: 'vm-1' }, schema: Vm, signal: gone })).rejects.toMatchObject({ kind: 'cancelled' });
+  const stream = core.events({ endpoint: watchVm, params: { id: 'vm-1' }, signal: gone });
+  await expect(stream.next()).rejects.toMatchObject({ kind: 'cancelled' });
+  expect([done, server.requests.length - before]).toEqual([[], 0]);
+  // cancelled in flight: it was sent, so it is reported (no status, kind cancelled)
+  const inFlight = new AbortController();
+  const call = core.request({ endpoint: getVm, params: { id: 'vm-2' }, schema: Vm, signal: inFlight.signal });
+  inFlight.abort();
+  await expect(call).rejects.toMatchObject({ kind: 'cancelled' });
+  expect(done).toMatchObject([{ endpoint: 'GET /vms/{id}', status: undefined, errorKind: 'cancelled' }]);
+});
+
 test('a stream is one request, reported when it ends, also when the reader stops early', async () => {
   const events: string[] = [];
   for await (const ev of core.events({ endpoint: watchVm, params: { id: 'vm-1' } })) events.push(ev.data);
