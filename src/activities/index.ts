@@ -13,6 +13,7 @@ import { createCudoActivities } from './cudo';
 import { createFleetActivities, type FleetActivityDependencies } from './fleet';
 import { createLifecycleActivities, type LifecycleActivityDependencies } from './lifecycle';
 import { createPhalaActivities } from './phala';
+import { DurationHistory } from './poll-plan';
 import { createPhalaAttestationActivities, type PhalaAttestationDependencies } from './phala-attestation';
 import { createPrismActivities } from './prism';
 import { createWorkerInfoActivities, type WorkerInfo } from './worker-info';
@@ -32,6 +33,8 @@ export interface ActivityDependencies {
   collateral?: LifecycleActivityDependencies['collateral'];
   /** For the fleet workflows' visibility queries (`listCvmflowWorkflows`). */
   temporalClient?: FleetActivityDependencies['temporalClient'];
+  /** Recent waits per provider, target and machine kind, for awaitCvmState and Phala's watch (default: a new one). */
+  waitHistory?: DurationHistory;
 }
 
 function notConfigured<T>(provider: string, endpoints: readonly EndpointDef[]): T {
@@ -46,12 +49,13 @@ function notConfigured<T>(provider: string, endpoints: readonly EndpointDef[]): 
 }
 
 export function createActivities(deps: ActivityDependencies) {
+  const waitHistory = deps.waitHistory ?? new DurationHistory();
   return {
     ...createWorkerInfoActivities(deps.workerInfo),
-    ...createLifecycleActivities(deps),
+    ...createLifecycleActivities({ ...deps, waitHistory }),
     ...createPhalaAttestationActivities(deps),
     ...createFleetActivities({ temporalClient: deps.temporalClient }),
-    ...(deps.phala ? createPhalaActivities(deps.phala) : notConfigured<ReturnType<typeof createPhalaActivities>>('phala', phalaEndpoints)),
+    ...(deps.phala ? createPhalaActivities(deps.phala, { waitHistory }) : notConfigured<ReturnType<typeof createPhalaActivities>>('phala', phalaEndpoints)),
     ...(deps.prism ? createPrismActivities(deps.prism) : notConfigured<ReturnType<typeof createPrismActivities>>('prism', prismEndpoints)),
     ...(deps.cudo ? createCudoActivities(deps.cudo, { resolveSecret: deps.resolveSecret }) : notConfigured<ReturnType<typeof createCudoActivities>>('cudo', cudoEndpoints)),
   };

@@ -13,7 +13,7 @@ import { PROVIDER_PROFILES } from '../contract/rules/profiles';
 import { isProviderError } from '../providers/http/errors';
 import type { PhalaClient } from '../providers/phala/client';
 import { encryptEnvForApp } from '../providers/phala/encrypt-env';
-import { summarizeCvm } from '../providers/phala/states';
+import { phalaMachineKind, phalaOperationStartedAt, summarizeCvm } from '../providers/phala/states';
 import { HEX32_PATTERN } from '../contract/rules/phala';
 import type { PrismClient } from '../providers/prism/client';
 import { prismLifecycle } from '../contract/rules/prism';
@@ -86,7 +86,7 @@ const OBSERVERS: Record<Provider, Observer> = {
       if (!deps.phala) throw missing('phala');
       const raw = await deps.phala.getCvm({ id: cvmId }, { signal });
       const s = summarizeCvm(raw);
-      const r = raw as Record<string, unknown> & { app_url?: unknown; resource?: Record<string, unknown> };
+      const r = raw as Record<string, unknown> & { app_url?: unknown };
       return {
         observation: {
           provider: 'phala',
@@ -99,8 +99,8 @@ const OBSERVERS: Record<Provider, Observer> = {
           ...(s.bootError ? { detail: s.bootError } : {}),
           facts: { ref: s.ref, appId: s.appId, vmUuid: s.vmUuid, inProgress: s.inProgress, composeHash: s.composeHash, appUrl: typeof r.app_url === 'string' ? r.app_url : null },
         },
-        kind: `${part(r.instance_type ?? r.resource?.instance_type)}/${part(r.vcpu ?? r.resource?.vcpu)}/${part(s.nodeId)}`,
-        startedAt: s.inProgress ? instant((r.progress as { started_at?: unknown } | null | undefined)?.started_at) : undefined,
+        kind: phalaMachineKind(raw),
+        startedAt: phalaOperationStartedAt(raw),
       };
     },
   },
@@ -243,17 +243,14 @@ export function createLifecycleActivities(deps: LifecycleActivityDependencies) {
         if (decision.kind === 'reached') {
           // seen pending before: it got there between the last two looks
           const now = Date.now();
-          if (lastPending !== undefined) {
-            for (const k of [key, anyKind]) waitHistory.record(k, (lastPending + now) / 2 - since, now - lastPending);
-          }
+          if (lastPending !== undefined) waitHistory.recordWait([key, anyKind], since, lastPending, now);
           return o;
         }
         if (decision.kind === 'failed') throw ApplicationFailure.create({ message: decision.message, type: decision.type, nonRetryable: true, details: [o] });
         lastPending = Date.now();
         if (!planned) {
           // a kind seen too rarely yet borrows what every kind of this provider did
-          const samples = waitHistory.samples(key).length >= MIN_SAMPLES ? waitHistory.samples(key) : waitHistory.samples(anyKind);
-          planned = planLooks(samples, lastPending - since, looks, p.data.pollIntervalMs, maxPollIntervalMs, requestBudget);
+          planned = planLooks(waitHistory.samplesOr(key, anyKind), lastPending - since, looks, p.data.pollIntervalMs, maxPollIntervalMs, requestBudget);
         }
         const next = planned.shift();
         if (next !== undefined) {

@@ -10,10 +10,11 @@ import type { PhalaClient } from '../providers/phala/client';
 import type { PhalaAppAttestations, PhalaCvmAttestation } from '../providers/phala/attestation-schemas';
 import { CVM_REF_MESSAGE, CvmRefShape, canonicalAppId, hasCvmRef, type CvmRefObject } from '../providers/phala/identifiers';
 import { CommitCvmRequestSchema, KMS_TYPES, ComposeFileSchema, type PhalaCvmState, type PhalaKmsInfo } from '../providers/phala/schemas';
-import { summarizeCvm, type PhalaCvmSummary } from '../providers/phala/states';
+import { phalaMachineKind, phalaOperationStartedAt, summarizeCvm, type PhalaCvmSummary } from '../providers/phala/states';
 import { classifyPhalaStatus, statusMatches, type PhalaPhase } from '../contract/rules/phala';
 import { callProvider, heartbeat } from './provider-failure';
 import { FailureTypes } from '../contract/failures';
+import { DurationHistory, expectedIntervalRequests, MIN_SAMPLES, planLearnedLooks } from './poll-plan';
 
 const RefInput = z.object(CvmRefShape).refine(hasCvmRef, { message: CVM_REF_MESSAGE });
 type RefInputT = z.infer<typeof RefInput>;
@@ -55,6 +56,11 @@ export const PhalaWatchCvmStateInput = z
     maxReconnects: z.number().int().min(0).max(1000).default(20),
     /** Real ms to wait before reopening a dropped stream. */
     reconnectDelayMs: z.number().int().min(0).max(60_000).default(2_000),
+    /**
+     * Expected provider requests for the wait (looks and the stream) once recent boots of this machine kind are
+     * known. Absent: what Phala's CLI, a look every 2 s, would spend on those boots.
+     */
+    requestBudget: z.number().min(1).max(10_000).optional(),
   })
   .refine(hasCvmRef, { message: CVM_REF_MESSAGE });
 
@@ -96,6 +102,7 @@ export interface PhalaWatchHeartbeat {
   streams: number;
   reconnects: number;
   events: number;
+  looks?: number;
   startedAtMs: number;
 }
 
@@ -107,6 +114,8 @@ export interface PhalaWatchCvmStateResult {
   cvm: PhalaCvmSummary;
   streams: number;
   events: number;
+  /** GETs placed where recent boots of this machine kind ended (the learned looks). */
+  looks: number;
 }
 
 /** Failure details of PhalaCvmFailed: what the CVM ended as, no secrets. */
@@ -154,8 +163,28 @@ function resumeDetails(): PhalaWatchHeartbeat | undefined {
   }
 }
 
-export function createPhalaActivities(client: PhalaClient) {
+/** Phala's CLI waits with a look every 2 s: by default the learned looks spend what it would. */
+const CLI_POLL_MS = 2_000;
+
+export interface PhalaActivityOptions {
+  /** Recent wait durations per target and machine kind, shared with awaitCvmState (default: one per activity set). */
+  waitHistory?: DurationHistory;
+}
+
+/** One GET of the CVM: its summary, and what the learned looks need (machine kind, when the operation began). */
+interface PhalaLook {
+  cvm: PhalaCvmSummary;
+  kind: string;
+  startedAt?: number;
+}
+
+export function createPhalaActivities(client: PhalaClient, opts: PhalaActivityOptions = {}) {
   const summary = async (ref: CvmRefObject, signal: AbortSignal) => summarizeCvm(await client.getCvm(ref, { signal }));
+  const lookAt = async (ref: CvmRefObject, signal: AbortSignal): Promise<PhalaLook> => {
+    const raw = await client.getCvm(ref, { signal });
+    return { cvm: summarizeCvm(raw), kind: phalaMachineKind(raw), startedAt: phalaOperationStartedAt(raw) };
+  };
+  const waitHistory = opts.waitHistory ?? new DurationHistory();
 
   return {
     async phalaListCvms(input: z.input<typeof PhalaListCvmsInput> = {}): Promise<PhalaListCvmsResult> {
@@ -242,20 +271,83 @@ export function createPhalaActivities(client: PhalaClient) {
     },
 
     /**
-     * Waits for a target status over the SSE state stream: heartbeats every event with the last status,
-     * reopens the stream after a drop (until complete/timeout, or `maxReconnects`), confirms the final state
-     * with a GET, and fails fast (non-retryable PhalaCvmFailed) when the CVM exits or fails instead.
+     * Waits for a target status. Once this worker has seen a few boots of the CVM's machine kind, it first looks
+     * (GET) where those boots ended, within `requestBudget`; otherwise, or when those looks are used up, it waits
+     * on the SSE state stream (ticks of 5 s or more). Heartbeats every look and event with the last status,
+     * reopens the stream after a drop (until complete/timeout, or `maxReconnects`), confirms the stream's final
+     * state with a GET, and fails fast (non-retryable PhalaCvmFailed) when the CVM exits or fails instead. Each
+     * wait it sees end is recorded for the next ones (shared with awaitCvmState).
      */
     async phalaWatchCvmState(input: z.input<typeof PhalaWatchCvmStateInput>): Promise<PhalaWatchCvmStateResult> {
       return callProvider('phalaWatchCvmState', PhalaWatchCvmStateInput, input, async (i, signal) => {
         const ref = refOf(i);
         const resumed = resumeDetails();
-        const hb: PhalaWatchHeartbeat = resumed ? { ...resumed, reconnects: 0 } : { lastStatus: null, streams: 0, reconnects: 0, events: 0, startedAtMs: Date.now() };
+        const hb: PhalaWatchHeartbeat = resumed ? { ...resumed, reconnects: 0, looks: resumed.looks ?? 0 } : { lastStatus: null, streams: 0, reconnects: 0, events: 0, looks: 0, startedAtMs: Date.now() };
+        const target = i.target.toLowerCase();
+        const keys = (kind: string) => [`phala/${target}/${kind}`, `phala/${target}/*`];
+        /** The wait's clock: Phala's `progress.started_at` when a look shows it, else the first attempt's start. */
+        let since = hb.startedAtMs;
+        /** When this attempt last saw the CVM short of the target (a wait is learned only between two sightings). */
+        let pendingAt: number | undefined;
+        const result = (outcome: 'complete' | 'timeout', cvm: PhalaCvmSummary): PhalaWatchCvmStateResult =>
+          ({ outcome, target: i.target, status: cvm.status, phase: cvm.phase, cvm, streams: hb.streams, events: hb.events, looks: hb.looks ?? 0 });
+        const there = (cvm: PhalaCvmSummary) => statusMatches(cvm.status, i.target) && !cvm.inProgress;
         const finish = async (outcome: 'complete' | 'timeout'): Promise<PhalaWatchCvmStateResult> => {
-          const cvm = await summary(ref, signal);
+          const l = await lookAt(ref, signal);
+          const cvm = l.cvm;
           if (outcome === 'timeout' && isFailure({ status: cvm.status, boot_error: cvm.bootError }, i.target)) throw failedState(i.target, { status: cvm.status, boot_error: cvm.bootError, name: cvm.name });
-          return { outcome, target: i.target, status: cvm.status, phase: cvm.phase, cvm, streams: hb.streams, events: hb.events };
+          if (outcome === 'complete' && there(l.cvm) && pendingAt !== undefined) waitHistory.recordWait(keys(l.kind), since, pendingAt, Date.now());
+          return result(outcome, l.cvm);
         };
+
+        /**
+         * The learned looks: none until a few waits for this target were seen; then a first look at once (it
+         * tells the machine kind), and the next ones where that kind's boots ended. The CVM's summary once it is
+         * there; undefined to go on with the stream: the looks are used up, the provider answered with a retryable
+         * error, or the CVM failed (`GET /cvms/{id}` has no boot error; the stream's first event names it).
+         */
+        const lookFirst = async (): Promise<PhalaCvmSummary | undefined> => {
+          if (waitHistory.samples(keys('*')[1]!).length < MIN_SAMPLES) return undefined;
+          const look = async (): Promise<PhalaLook | undefined> => {
+            hb.looks = (hb.looks ?? 0) + 1;
+            try {
+              const l = await lookAt(ref, signal);
+              hb.lastStatus = l.cvm.status;
+              heartbeat({ ...hb });
+              return isFailure({ status: l.cvm.status, boot_error: l.cvm.bootError }, i.target) ? undefined : l;
+            } catch (err) {
+              if (isProviderError(err) && err.retryable && !signal.aborted) return undefined;
+              throw err;
+            }
+          };
+          const first = await look();
+          if (!first || there(first.cvm)) return first?.cvm;
+          if (!resumed && first.startedAt !== undefined && Math.abs(Date.now() - first.startedAt) < 86_400_000) since = first.startedAt;
+          pendingAt = Date.now();
+          const [key, anyKind] = keys(first.kind) as [string, string];
+          const samples = waitHistory.samplesOr(key, anyKind);
+          const budget = i.requestBudget ?? 1 + expectedIntervalRequests(samples, pendingAt - since, CLI_POLL_MS);
+          const plan = planLearnedLooks({ samples, elapsedMs: pendingAt - since, budget: budget - 1, intervalMs: i.interval * 1000 });
+          for (const at of plan.looks) {
+            for (let left = since + at - Date.now(); left > 0 && !signal.aborted; left = since + at - Date.now()) {
+              await sleep(Math.min(left, 1_000), signal);
+              heartbeat({ ...hb });
+            }
+            if (signal.aborted) return undefined;
+            const l = await look();
+            if (!l) return undefined;
+            if (there(l.cvm)) {
+              waitHistory.recordWait(keys(l.kind), since, pendingAt, Date.now());
+              return l.cvm;
+            }
+            pendingAt = Date.now();
+          }
+          return undefined;
+        };
+        const looked = await lookFirst();
+        if (looked) return result('complete', looked);
+        if (signal.aborted) throw new ProviderError({ kind: 'cancelled', provider: 'phala', endpoint: 'GET /cvms/{id}', message: 'watch cancelled' });
+
         for (;;) {
           const remaining = i.timeout - (Date.now() - hb.startedAtMs) / 1000;
           if (remaining <= 0) return finish('timeout');
@@ -268,6 +360,7 @@ export function createPhalaActivities(client: PhalaClient) {
                 hb.lastStatus = ev.state.status;
                 heartbeat({ ...hb });
                 if (isFailure(ev.state, i.target)) throw failedState(i.target, ev.state);
+                if (!statusMatches(ev.state.status, i.target)) pendingAt = Date.now();
               } else if (ev.type === 'complete') {
                 hb.lastStatus = ev.status;
                 heartbeat({ ...hb });

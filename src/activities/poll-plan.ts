@@ -225,6 +225,16 @@ export class DurationHistory {
     return this.byKey.get(key) ?? [];
   }
 
+  /** The samples of `key`, or of `fallbackKey` while `key` has too few to plan from (a kind seen rarely yet). */
+  samplesOr(key: string, fallbackKey: string): readonly WaitSample[] {
+    return this.samples(key).length >= MIN_SAMPLES ? this.samples(key) : this.samples(fallbackKey);
+  }
+
+  /** A wait that began at `since`, was last seen pending at `pendingAt` and seen there at `reachedAt` (epoch ms). */
+  recordWait(keys: readonly string[], since: number, pendingAt: number, reachedAt: number): void {
+    for (const k of keys) this.record(k, (pendingAt + reachedAt) / 2 - since, reachedAt - pendingAt);
+  }
+
   get size(): number {
     return this.byKey.size;
   }

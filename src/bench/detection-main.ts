@@ -1,5 +1,6 @@
 // Runnable entry: `node lib/bench/detection-main.js [perRound] [--json]` prints the detection benchmark alone.
-// CVMFLOW_BENCH_DETECTION_BUDGET sets awaitCvmState's requestBudget (default: its own default).
+// CVMFLOW_BENCH_DETECTION_BUDGET sets the waits' requestBudget (default: their own default);
+// CVMFLOW_BENCH_DETECTION_PROVIDERS (e.g. `phala,cudo`) limits the providers.
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { benchDetection, formatDetectionRows } from './detection';
 
@@ -8,7 +9,9 @@ const args = process.argv.slice(2);
 const perRound = Number(args.find((a) => /^\d+$/.test(a)) ?? process.env.CVMFLOW_BENCH_DETECTION_COUNT ?? '8');
 const budget = process.env.CVMFLOW_BENCH_DETECTION_BUDGET ? Number(process.env.CVMFLOW_BENCH_DETECTION_BUDGET) : undefined;
 
-benchDetection({ perRound, requestBudget: budget })
+const providers = process.env.CVMFLOW_BENCH_DETECTION_PROVIDERS?.split(',').filter((p): p is 'phala' | 'prism' | 'cudo' => ['phala', 'prism', 'cudo'].includes(p));
+
+benchDetection({ perRound, requestBudget: budget, ...(providers?.length ? { providers } : {}) })
   .then((rows) => {
     if (args.includes('--json')) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     else for (const line of formatDetectionRows(rows)) process.stdout.write(`${line}\n`);

@@ -1,5 +1,7 @@
 // Detection of Running (issue 16, goal 4): for each provider, the official tool's poll schedule against
-// cvmflow's awaitCvmState through a real worker and dev server, hitting the same sandbox at the same time.
+// cvmflow's wait through a real worker and dev server, hitting the same sandbox at the same time. The wait is
+// the one the provider's lifecycle runs: awaitCvmState for Prism and CUDO, Phala's watch (learned looks, then
+// the state stream) for Phala.
 // Latency is from the instant the sandbox turns the CVM running (its create time plus the boot time this
 // benchmark gave it) to the step being done: the tool's answering GET, or the workflow activation that
 // receives awaitCvmState's result. Requests are the GETs of that CVM the sandbox served. Two cases: boot
@@ -41,7 +43,7 @@ export interface DetectionRow {
   provider: BenchProvider;
   case: DetectionCase;
   tool: DetectionFigures & { name: string };
-  /** `activityP50Ms`: to awaitCvmState's completion (ActivityTaskCompleted), before Temporal hands it to the workflow. */
+  /** `activityP50Ms`: to the wait activity's completion (ActivityTaskCompleted), before Temporal hands it to the workflow. */
   cvmflow: DetectionFigures & { activityP50Ms: number };
   /** cvmflow / tool; goal 4: p50 ≤ 0.5 at requests ≤ 1. */
   p50Ratio: number;
@@ -63,7 +65,11 @@ export interface DetectionOptions {
 interface Harness {
   server: SandboxServer;
   tool: { name: string; gaps: number[] };
+  /** The bench workflow that runs the lifecycle's wait, and its input. */
+  workflow: 'benchAwaitRunning' | 'benchWatchRunning';
   wait: Omit<BenchAwaitInput, 'provider' | 'cvmId'>;
+  /** The requests of one CVM's wait, from the sandbox's log (`id` as the paths carry it). */
+  requests(id: string): number;
   kinds: number;
   listen(): Promise<void>;
   /** Creates a CVM of kind `kind` (its boot time is in the map the sandbox reads); resolves to the id a GET uses. */
@@ -76,6 +82,9 @@ interface Harness {
 
 /** When the sandbox turns each CVM (by name) running: noted by the boot-time hook at create. */
 type ReadyAt = Map<string, number>;
+
+/** The GETs of one CVM the sandbox served. */
+const gets = (server: SandboxServer, id: string) => server.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/${id}`)).length;
 
 function cudoHarness(boots: Map<string, number>, readyAt: ReadyAt): Harness {
   const sandbox = createCudoSandbox({
@@ -98,7 +107,9 @@ function cudoHarness(boots: Map<string, number>, readyAt: ReadyAt): Harness {
     server: sandbox.server,
     // terraform-provider-cudo waits with Terraform's StateChangeConf: a refresh at once, then 3 s, 6 s, then every 10 s
     tool: { name: 'CUDO Terraform (StateChangeConf 3 s → 10 s)', gaps: [3_000, 6_000, ...intervalGaps(10_000, undefined, 100)] },
+    workflow: 'benchAwaitRunning',
     wait: { pollIntervalMs: 3_000, maxPollIntervalMs: 10_000 },
+    requests: (id) => gets(sandbox.server, id),
     kinds: kinds.length,
     async create(name, kind) {
       const k = kinds[kind % kinds.length]!;
@@ -133,7 +144,9 @@ function prismHarness(boots: Map<string, number>, readyAt: ReadyAt): Harness {
   return {
     server: sandbox.server,
     tool: { name: 'Prism, 2 s poll', gaps: intervalGaps(2_000, undefined, 200) },
+    workflow: 'benchAwaitRunning',
     wait: { pollIntervalMs: 2_000 },
+    requests: (id) => gets(sandbox.server, id),
     kinds: vcpus.length,
     async create(name, kind) {
       await client!.createCvm({ name, provider: 'ultraviolet', vcpu: vcpus[kind % vcpus.length]!, ccPlatform: 'sev-snp' });
@@ -168,7 +181,10 @@ function phalaHarness(boots: Map<string, number>, readyAt: ReadyAt): Harness {
   return {
     server: sandbox.server,
     tool: { name: 'Phala CLI, 2 s poll', gaps: intervalGaps(2_000, undefined, 200) },
-    wait: { pollIntervalMs: 2_000 },
+    workflow: 'benchWatchRunning',
+    wait: { pollIntervalMs: 5_000 },
+    // the watch's GETs and its state streams (one request each)
+    requests: (id) => gets(sandbox.server, id) + sandbox.server.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/${id}/state`)).length,
     kinds: vcpus.length,
     async create(name, kind) {
       const vcpu = vcpus[kind % vcpus.length]!;
@@ -232,7 +248,6 @@ async function benchCase(address: string, workflowBundle: { code: string }, prov
   const worker = await Worker.create({ connection: nativeConnection, taskQueue, activities: h.activities(), workflowBundle });
   const measured = { tool: { latency: [] as number[], requests: [] as number[] }, cvmflow: { latency: [] as number[], requests: [] as number[] } };
   const activityLatency: number[] = [];
-  const gets = (id: string) => h.server.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/${id}`)).length;
   const kinds = c === 'uniform 2-8 s' ? 1 : h.kinds;
   try {
     await worker.runUntil(async () => {
@@ -251,14 +266,14 @@ async function benchCase(address: string, workflowBundle: { code: string }, prov
             if (side === 'tool') doneAt = await toolWait(h, id);
             else {
               const args: BenchAwaitInput = { provider, cvmId: id, ...h.wait, ...(o.requestBudget ? { requestBudget: o.requestBudget } : {}) };
-              const handle = await client.workflow.start('benchAwaitRunning', { taskQueue, workflowId: `bench-detection/${name}`, args: [args] });
+              const handle = await client.workflow.start(h.workflow, { taskQueue, workflowId: `bench-detection/${name}`, args: [args] });
               doneAt = await handle.result();
               const completed = (await handle.fetchHistory()).events?.find((e) => e.activityTaskCompletedEventAttributes)?.eventTime;
               if (counted && completed) activityLatency.push(Number(completed.seconds) * 1000 + Math.round((completed.nanos ?? 0) / 1e6) - readyAt.get(name)!);
             }
             if (counted) {
               measured[side].latency.push(doneAt - readyAt.get(name)!);
-              measured[side].requests.push(gets(id));
+              measured[side].requests.push(h.requests(id));
             }
             await h.remove(id).catch(() => undefined);
           }),
@@ -302,7 +317,8 @@ export function formatDetectionRows(rows: DetectionRow[]): string[] {
       `${`${r.provider} / ${r.case}`.padEnd(26)} ${s(r.tool.p50Ms).padStart(9)} ${r.tool.requestsPerCvm.toFixed(2).padStart(7)}   ${s(r.cvmflow.p50Ms).padStart(11)} ${r.cvmflow.requestsPerCvm.toFixed(2).padStart(7)}   ${r.p50Ratio.toFixed(2).padStart(9)}  ${r.requestRatio.toFixed(2).padStart(9)}  ${r.meetsGoal ? 'met' : 'not met'}`,
     );
   }
-  out.push(`cvmflow p50 to awaitCvmState's completion (the rest is Temporal handing the result to the workflow): ${rows.map((r) => `${r.provider}/${r.case} ${s(r.cvmflow.activityP50Ms)}`).join(', ')}`);
+  out.push(`cvmflow p50 to the wait activity's completion (the rest is Temporal handing the result to the workflow): ${rows.map((r) => `${r.provider}/${r.case} ${s(r.cvmflow.activityP50Ms)}`).join(', ')}`);
+  out.push('waits: phala = phalaWatchCvmState as provisionPhalaCvm runs it (learned looks, then the state stream; its requests count the streams); prism, cudo = awaitCvmState');
   out.push(`tools: ${[...new Set(rows.map((r) => `${r.provider}: ${r.tool.name}`))].join('; ')}; ${rows[0]?.cvmflow.cvms ?? 0} CVMs per side and row, after warm-up`);
   return out;
 }

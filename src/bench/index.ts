@@ -300,11 +300,11 @@ async function main(): Promise<void> {
   }
 
   if (want('detection')) {
-    progress('detection of Running (official tools vs awaitCvmState)');
+    progress("detection of Running (official tools vs the lifecycles' waits)");
     const s = (ms: number) => `${f(ms / 1000, 2)} s`;
     for (const r of await benchDetection({ perRound: envInt('CVMFLOW_BENCH_DETECTION_COUNT', 8) })) {
       add({
-        what: `detection of Running, ${r.provider} (${r.case}): p50 from Running to the step done`,
+        what: `detection of Running, ${r.provider} (${r.case}, ${r.provider === 'phala' ? 'phalaWatchCvmState' : 'awaitCvmState'}): p50 from Running to the step done`,
         measured: `cvmflow ${s(r.cvmflow.p50Ms)}, ${f(r.cvmflow.requestsPerCvm, 2)} requests/CVM`,
         reference: `${r.tool.name}: ${s(r.tool.p50Ms)}, ${f(r.tool.requestsPerCvm, 2)} requests/CVM (${r.cvmflow.cvms} CVMs each)`,
         ratio: r.p50Ratio,

@@ -67,3 +67,23 @@ export function summarizeCvm(raw: AnyCvm): PhalaCvmSummary {
     composeHash: s(r.compose_hash),
   };
 }
+
+const kindPart = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '?');
+
+/**
+ * The kind of machine a CVM runs on: instance type, vCPUs and node (boots of one kind take about as long).
+ * Read from a `GET /cvms/{id}` answer, flat (2025-10-28) or nested under `resource` (2026-01-21+).
+ */
+export function phalaMachineKind(raw: AnyCvm): string {
+  const r = raw as Record<string, unknown> & { resource?: Record<string, unknown> };
+  return `${kindPart(r.instance_type ?? r.resource?.instance_type)}/${kindPart(r.vcpu ?? r.resource?.vcpu)}/${kindPart(summarizeCvm(raw).nodeId)}`;
+}
+
+/** While an operation is in progress, when it began (epoch ms, Phala's clock; `progress.started_at`), if the answer says. */
+export function phalaOperationStartedAt(raw: AnyCvm): number | undefined {
+  const r = raw as Record<string, unknown>;
+  if (!summarizeCvm(raw).inProgress) return undefined;
+  const at = (r.progress as { started_at?: unknown } | null | undefined)?.started_at;
+  const t = typeof at === 'string' ? Date.parse(at) : NaN;
+  return Number.isFinite(t) ? t : undefined;
+}

@@ -2,6 +2,7 @@
 // (drop-stream faults, terminal failures, timeouts, deletion mid-watch, resume from heartbeat details).
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createPhalaActivities, type PhalaWatchCvmStateResult, type PhalaWatchHeartbeat } from '../../../../src/activities/phala';
+import { DurationHistory } from '../../../../src/activities/poll-plan';
 import type { PhalaStateEvent } from '../../../../src/providers/phala/schemas';
 import { appFailure, createCvm, eventually, providerError, raw, startRig, type Rig } from './helpers';
 
@@ -10,12 +11,12 @@ let acts: ReturnType<typeof createPhalaActivities>;
 
 beforeAll(async () => {
   rig = await startRig({ speed: 100 }); // interval 5 s → 50 ms; boot 45 s → 450 ms
-  acts = createPhalaActivities(rig.client);
 });
 afterAll(() => rig.close());
 beforeEach(() => {
   rig.sandbox.server.faults.clear();
   rig.sandbox.clock.speed = 100;
+  acts = createPhalaActivities(rig.client); // no boots learned yet: every wait is the stream's
 });
 
 const ref = (cvm: { vm_uuid?: string | null }) => cvm.vm_uuid!;
@@ -54,7 +55,7 @@ test('activity: heartbeats each event with the last status and returns the confi
   const beats: PhalaWatchHeartbeat[] = [];
   env.on('heartbeat', (d: PhalaWatchHeartbeat) => beats.push(d));
   const res: PhalaWatchCvmStateResult = await env.run(acts.phalaWatchCvmState, { uuid: ref(cvm), target: 'running', interval: 5, timeout: 300 });
-  expect(res).toMatchObject({ outcome: 'complete', status: 'running', phase: 'running', streams: 1 });
+  expect(res).toMatchObject({ outcome: 'complete', status: 'running', phase: 'running', streams: 1, looks: 0 });
   expect(res.cvm.vmUuid).toBe(cvm.vm_uuid);
   expect(beats.map((b) => b.lastStatus)).toEqual(expect.arrayContaining(['starting', 'running']));
   expect(beats.at(-1)!.events).toBe(res.events);
@@ -120,4 +121,63 @@ test('resume: heartbeat details carry the start time and counters into the next 
   const res: PhalaWatchCvmStateResult = await env2.run(acts.phalaWatchCvmState, { uuid: ref(cvm), target: 'running', timeout: 60 });
   expect(res).toMatchObject({ outcome: 'complete', streams: 5 });
   expect(res.events).toBeGreaterThan(9);
+});
+
+/** Requests the sandbox served for one CVM: GETs of it, and its state streams. */
+const servedFor = (uuid: string) => {
+  const id = uuid.replace(/-/g, ''); // a UUID goes into the path without its dashes
+  return {
+    gets: rig.sandbox.server.calls('phalaGetCvm').filter((c) => c.path.endsWith(`/${id}`)).length,
+    streams: rig.sandbox.server.calls('phalaWatchCvmState').filter((c) => c.path.endsWith(`/${id}/state`)).length,
+  };
+};
+
+test('learned looks: after three waits the watch looks where those boots ended, and opens no stream', async () => {
+  rig.sandbox.clock.speed = 20; // boot 45 s → 2.25 s; the stream ticks every 250 ms
+  const waitHistory = new DurationHistory();
+  const learning = createPhalaActivities(rig.client, { waitHistory });
+  for (let n = 0; n < 3; n++) {
+    const { cvm } = await createCvm(rig.client);
+    const res = await learning.phalaWatchCvmState({ uuid: ref(cvm), target: 'running', interval: 5 });
+    expect([res.outcome, res.streams, res.looks]).toEqual(['complete', 1, 0]);
+  }
+  // each stream wait was learned, by machine kind and for any kind, between the last `starting` and `complete`
+  expect(waitHistory.samples('phala/running/*')).toHaveLength(3);
+  for (const w of waitHistory.samples('phala/running/*') as Array<{ ms: number; resolutionMs: number }>) expect(w.ms).toBeGreaterThan(1_500);
+
+  const { cvm } = await createCvm(rig.client);
+  const beats: PhalaWatchHeartbeat[] = [];
+  const env = new MockActivityEnvironment();
+  env.on('heartbeat', (d: PhalaWatchHeartbeat) => beats.push(d));
+  const res: PhalaWatchCvmStateResult = await env.run(learning.phalaWatchCvmState, { uuid: ref(cvm), target: 'running', interval: 5, requestBudget: 4 });
+  expect(res).toMatchObject({ outcome: 'complete', status: 'running', phase: 'running', streams: 0 });
+  // every request of this wait was a look (the one that saw it running is the confirmation), at most a handful
+  expect(servedFor(ref(cvm))).toEqual({ gets: res.looks, streams: 0 });
+  expect(res.looks).toBeGreaterThanOrEqual(2);
+  expect(res.looks).toBeLessThanOrEqual(6);
+  expect(beats.map((b) => b.lastStatus)).toEqual(expect.arrayContaining(['starting', 'running']));
+  expect(waitHistory.samples('phala/running/*')).toHaveLength(4);
+});
+
+test('learned looks: a look that sees the boot fail hands over to the stream, which names the boot error at once', async () => {
+  const waitHistory = new DurationHistory();
+  for (let n = 0; n < 3; n++) waitHistory.record('phala/running/*', 450, 50);
+  const learning = createPhalaActivities(rig.client, { waitHistory });
+  rig.sandbox.failNextBoot({ bootError: 'dstack-prepare: image pull failed' });
+  const { cvm } = await createCvm(rig.client);
+  const f = await appFailure(learning.phalaWatchCvmState({ uuid: ref(cvm), target: 'running', timeout: 600 }));
+  expect(f).toMatchObject({ type: 'PhalaCvmFailed', nonRetryable: true });
+  expect(f.details?.[0]).toEqual({ target: 'running', status: 'exited', bootError: 'dstack-prepare: image pull failed', name: cvm.name });
+  expect(servedFor(ref(cvm))).toEqual({ gets: expect.any(Number), streams: 1 });
+  expect(servedFor(ref(cvm)).gets).toBeGreaterThanOrEqual(1);
+});
+
+test('learned looks: a look the provider cannot answer hands the wait to the stream', async () => {
+  const waitHistory = new DurationHistory();
+  for (let n = 0; n < 3; n++) waitHistory.record('phala/running/*', 450, 50);
+  const learning = createPhalaActivities(rig.client, { waitHistory });
+  const { cvm } = await createCvm(rig.client);
+  rig.sandbox.server.faults.add({ endpoint: 'phalaGetCvm', fault: { type: 'status', status: 503 } });
+  const res = await learning.phalaWatchCvmState({ uuid: ref(cvm), target: 'running' });
+  expect(res).toMatchObject({ outcome: 'complete', status: 'running', streams: 1, looks: 1 });
 });
