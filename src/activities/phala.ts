@@ -133,11 +133,13 @@ function plain<T>(v: T): T {
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (ms <= 0 || signal.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
+    const done = () => {
       clearTimeout(t);
+      signal.removeEventListener('abort', done);
       resolve();
-    }, { once: true });
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 
 function failedState(target: string, state: Pick<PhalaCvmState, 'status' | 'boot_error' | 'name'>): ApplicationFailure {
@@ -327,8 +329,14 @@ export function createPhalaActivities(client: PhalaClient, opts: PhalaActivityOp
           const [key, anyKind] = keys(first.kind) as [string, string];
           const samples = waitHistory.samplesOr(key, anyKind);
           const budget = i.requestBudget ?? 1 + expectedIntervalRequests(samples, pendingAt - since, CLI_POLL_MS);
-          const plan = planLearnedLooks({ samples, elapsedMs: pendingAt - since, budget: budget - 1, intervalMs: i.interval * 1000 });
-          for (const at of plan.looks) {
+          const plan = planLearnedLooks({ samples, elapsedMs: pendingAt - since, budget: budget - 1, intervalMs: CLI_POLL_MS });
+          // past the plan, a look every 2 s while the wait is within the boots seen; beyond them, the stream
+          const longest = Math.max(...samples.map((w) => (typeof w === 'number' ? w : w.ms)));
+          const times = function* () {
+            yield* plan.looks;
+            for (let at = Math.max(Date.now() - since, plan.looks.at(-1) ?? 0) + CLI_POLL_MS; at <= longest + CLI_POLL_MS; at += CLI_POLL_MS) yield at;
+          };
+          for (const at of times()) {
             for (let left = since + at - Date.now(); left > 0 && !signal.aborted; left = since + at - Date.now()) {
               await sleep(Math.min(left, 1_000), signal);
               heartbeat({ ...hb });
