@@ -330,13 +330,20 @@ export function createPhalaActivities(client: PhalaClient, opts: PhalaActivityOp
           const samples = waitHistory.samplesOr(key, anyKind);
           const budget = i.requestBudget ?? 1 + expectedIntervalRequests(samples, pendingAt - since, CLI_POLL_MS);
           const plan = planLearnedLooks({ samples, elapsedMs: pendingAt - since, budget: budget - 1, intervalMs: CLI_POLL_MS });
-          // past the plan, a look every 2 s while the wait is within the boots seen; beyond them, the stream
-          const longest = Math.max(...samples.map((w) => (typeof w === 'number' ? w : w.ms)));
+          // The plan's looks, then one every 2 s, while the wait is within the boots seen (+2 s) and at most twice the
+          // budget in all (a plan may spread looks far past them for a CVM that never comes); beyond, the stream.
+          const horizon = Math.max(...samples.map((w) => (typeof w === 'number' ? w : w.ms))) + CLI_POLL_MS;
           const times = function* () {
-            yield* plan.looks;
-            for (let at = Math.max(Date.now() - since, plan.looks.at(-1) ?? 0) + CLI_POLL_MS; at <= longest + CLI_POLL_MS; at += CLI_POLL_MS) yield at;
+            let looks = 1;
+            for (const at of plan.looks) {
+              if (at > horizon || looks >= 2 * budget) return;
+              looks++;
+              yield at;
+            }
+            for (let at = Math.max(Date.now() - since, plan.looks.at(-1) ?? 0) + CLI_POLL_MS; at <= horizon && looks < 2 * budget; at += CLI_POLL_MS, looks++) yield at;
           };
           for (const at of times()) {
+            if (since + at > hb.startedAtMs + i.timeout * 1000) return undefined; // past the wait's timeout: the stream's timeout answers
             for (let left = since + at - Date.now(); left > 0 && !signal.aborted; left = since + at - Date.now()) {
               await sleep(Math.min(left, 1_000), signal);
               heartbeat({ ...hb });

@@ -1,14 +1,14 @@
 // History events per workflow for a full run, and for the same run when the CVM takes 10x longer to boot
 // (and to stop and delete): waits are heartbeating activities, so history should stay flat as time grows.
+import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { CudoClient } from '../providers/cudo/client';
-import { startSandboxes } from '../sandbox';
 import { freePort, startDevServer } from '../worker/dev-server';
 import { defaultWorkflowSource } from '../worker/worker';
 import { resolveTemporalCli } from '../dev/toolchain/temporal-cli';
@@ -87,22 +87,46 @@ export async function benchLifecycleHistory(speed = 20): Promise<HistoryRow[]> {
   }
 }
 
+/** A batch's rate, and the CPU this process (its worker and the bench's client) spent per workflow meanwhile. */
+export interface ThroughputResult {
+  count: number;
+  seconds: number;
+  cpuMsPerWorkflow: number;
+  /** The sandbox process's CPU per workflow (the stand-in provider), where there is one. */
+  providerCpuMsPerWorkflow?: number;
+}
+
+/** CPU time (user + system) a process has used, in ms, from /proc (0 when it cannot be read). */
+function processCpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (100 Hz)
+  } catch {
+    return 0;
+  }
+}
+
 /** CUDO create → ACTIVE lifecycles started at once against `address`, one worker with the production bundle when
- * built: lifecycles per second. At most 64 (the sandbox data center's public IPv4 addresses). */
-export async function benchLifecycleThroughput(address: string, count: number, speed = 50, opts: { dataConverter?: DataConverter } = {}): Promise<{ lifecyclesPerSecond: number; count: number; seconds: number }> {
-  const sandboxes = await startSandboxes({ providers: ['cudo'], speed });
-  const cudo = new CudoClient({ baseUrl: sandboxes.cudo!.url, apiKey: sandboxes.cudo!.apiKey, projectId: sandboxes.cudo!.projectId });
+ * built: lifecycles per second. `warmup` of them first, untimed (worker start-up and pollers, as the trivial and
+ * floor rates have); at most 64 in all (the sandbox data center's public IPv4 addresses). */
+export async function benchLifecycleThroughput(address: string, count: number, speed = 50, opts: { dataConverter?: DataConverter; warmup?: number } = {}): Promise<ThroughputResult & { lifecyclesPerSecond: number }> {
+  // the sandbox in a process of its own: a real provider's HTTP handling is not on the worker's event loop
+  const child = fork(join(__dirname, 'sandbox-main.js'), [], { env: { ...process.env, SANDBOX_SPEED: String(speed) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const sandbox = await new Promise<{ url: string; apiKey: string; projectId: string }>((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`the bench sandbox exited (${code}) before it was listening`)));
+  });
+  const cudo = new CudoClient({ baseUrl: sandbox.url, apiKey: sandbox.apiKey, projectId: sandbox.projectId });
   const taskQueue = `bench-lifecycles-${Date.now()}`;
   const activities = createActivities({ workerInfo: { taskQueue, providers: { phala: 'disabled', prism: 'disabled', cudo: 'sandbox' } }, cudo });
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, dataConverter: opts.dataConverter });
   const worker = await Worker.create({ connection: nativeConnection, taskQueue, activities, ...defaultWorkflowSource(), dataConverter: opts.dataConverter });
-  const started = Date.now();
-  await worker.runUntil(
+  const batch = (n: number, from: number) =>
     Promise.all(
-      Array.from({ length: count }, async (_, i) => {
-        const vmId = `tp-${taskQueue.slice(-6)}-${i}`;
+      Array.from({ length: n }, async (_, j) => {
+        const vmId = `tp-${taskQueue.slice(-6)}-${from + j}`;
         const h = await client.workflow.start('createCudoVm', {
           taskQueue,
           workflowId: `bench/${vmId}`,
@@ -110,10 +134,53 @@ export async function benchLifecycleThroughput(address: string, count: number, s
         });
         return h.result();
       }),
-    ),
-  );
-  const seconds = (Date.now() - started) / 1000;
+    );
+  const warmup = Math.min(opts.warmup ?? 0, Math.max(0, 64 - count));
+  let seconds = 0;
+  let cpu = { worker: 0, provider: 0 };
+  await worker.runUntil(async () => {
+    await batch(warmup, count);
+    const started = Date.now();
+    const [own, provider] = [process.cpuUsage(), processCpuMs(child.pid)];
+    await batch(count, 0);
+    seconds = (Date.now() - started) / 1000;
+    const used = process.cpuUsage(own);
+    cpu = { worker: (used.user + used.system) / 1000 / count, provider: (processCpuMs(child.pid) - provider) / count };
+  });
   await Promise.all([connection.close(), nativeConnection.close(), cudo.close()]);
-  await sandboxes.close();
-  return { lifecyclesPerSecond: count / seconds, count, seconds };
+  const exited = new Promise((r) => child.once('exit', r));
+  child.send({ type: 'stop' });
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+  return { lifecyclesPerSecond: count / seconds, count, seconds, cpuMsPerWorkflow: cpu.worker, providerCpuMsPerWorkflow: cpu.provider };
+}
+
+/**
+ * The Temporal floor of a lifecycle's rate: `count` minimal workflows making the same calls of the same kinds
+ * (`calls`, one letter per call: `A` an activity, `L` a local one) started at once on a minimal worker with the
+ * tiny bundle, after `warmup` of them: workflows per second.
+ */
+export async function benchFloorThroughput(address: string, count: number, tinyBundle: string, calls: string, warmup = 10): Promise<ThroughputResult & { workflowsPerSecond: number }> {
+  const nativeConnection = await NativeConnection.connect({ address });
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+  const taskQueue = `bench-floor-rate-${Date.now()}`;
+  const worker = await Worker.create({ connection: nativeConnection, taskQueue, workflowBundle: { codePath: tinyBundle }, activities: { noop: async () => undefined } });
+  const batch = async (n: number, prefix: string) => {
+    const handles = await Promise.all(Array.from({ length: n }, (_, i) => client.workflow.start('tinyActivities', { taskQueue, workflowId: `${prefix}-${i}`, args: [calls] })));
+    await Promise.all(handles.map((h) => h.result()));
+  };
+  try {
+    return await worker.runUntil(async () => {
+      await batch(warmup, `${taskQueue}-warmup`);
+      const started = Date.now();
+      const own = process.cpuUsage();
+      await batch(count, taskQueue);
+      const seconds = (Date.now() - started) / 1000;
+      const used = process.cpuUsage(own);
+      return { workflowsPerSecond: count / seconds, count, seconds, cpuMsPerWorkflow: (used.user + used.system) / 1000 / count };
+    });
+  } finally {
+    await Promise.all([connection.close(), nativeConnection.close()]);
+  }
 }

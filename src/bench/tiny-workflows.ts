@@ -17,11 +17,16 @@ export async function tinyPark(ms: number): Promise<void> {
 
 /**
  * No-op calls one after another: the Temporal floor of a lifecycle making as many calls of the same kinds in the same
- * order. `calls` is a number of activities, or a string with one letter per call: `A` an activity, `L` a local one.
+ * order. `calls` is a number of activities, or a string with one letter per call: `A` an activity, `L` a local one,
+ * `S` a search-attribute write (the step, as a lifecycle shows it).
  */
 export async function tinyActivities(calls: number | string): Promise<void> {
   const kinds = typeof calls === 'number' ? 'A'.repeat(calls) : calls;
-  for (const k of kinds) await (k === 'L' ? local.noop() : noop());
+  let step = 0;
+  for (const k of kinds) {
+    if (k === 'S') upsertSearchAttributes([{ key: CvmStep, value: `step-${step++}` }]);
+    else await (k === 'L' ? local.noop() : noop());
+  }
 }
 
 /** The trivial workflow (one activity) whose rate is the ceiling lifecycles are compared with. */

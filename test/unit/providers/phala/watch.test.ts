@@ -181,3 +181,26 @@ test('learned looks: a look the provider cannot answer hands the wait to the str
   const res = await learning.phalaWatchCvmState({ uuid: ref(cvm), target: 'running' });
   expect(res).toMatchObject({ outcome: 'complete', status: 'running', streams: 1, looks: 1 });
 });
+
+test('learned looks: never past the wait\'s timeout, at most twice the budget; then the stream', async () => {
+  const waitHistory = new DurationHistory();
+  for (const ms of [300, 300, 120_000]) waitHistory.record('phala/stopped/*', ms, 50); // one outlier of two minutes
+  const learning = createPhalaActivities(rig.client, { waitHistory });
+  const { cvm } = await createCvm(rig.client);
+  await eventually(() => rig.sandbox.stateOf(ref(cvm))!.status === 'running', 3000);
+  // a running CVM never gets to `stopped` by itself: the looks run out, the stream waits until its timeout
+  const started = Date.now();
+  const res = await learning.phalaWatchCvmState({ uuid: ref(cvm), target: 'stopped', timeout: 10, requestBudget: 2 });
+  expect(res).toMatchObject({ outcome: 'timeout', status: 'running', streams: 1 });
+  expect(Date.now() - started).toBeLessThan(12_000); // a look the plan put at two minutes is not waited for
+  expect(res.looks).toBeLessThanOrEqual(4);
+
+  // boots seen up to 800 ms: for a CVM that never comes, a plan with a budget of 3 spreads looks far past them;
+  // the watch makes no more than twice the budget, within 2.8 s, then the stream
+  const capped = new DurationHistory();
+  for (const ms of [300, 300, 800]) capped.record('phala/stopped/*', ms, 50);
+  const res2 = await createPhalaActivities(rig.client, { waitHistory: capped }).phalaWatchCvmState({ uuid: ref(cvm), target: 'stopped', timeout: 20, requestBudget: 3 });
+  expect(res2).toMatchObject({ outcome: 'timeout', status: 'running', streams: 1 });
+  expect(res2.looks).toBeGreaterThanOrEqual(2);
+  expect(res2.looks).toBeLessThanOrEqual(6);
+});
