@@ -48,6 +48,9 @@ const liveVm = (id: string) => {
 
 test('provision cudo --wait --json, status, list, op, teardown --wait', async () => {
   const vmId = vmIdOf('cli');
+  // The VM's looks (the one before the create, the first of the wait) answer after 1.5 s, so the wait step lasts
+  // longer than the CLI's 500 ms between looks at the status, however fast the VM boots on a loaded machine.
+  env.sandboxes.cudo.sandbox.server.faults.add({ endpoint: 'cudoGetVm', fault: { type: 'latency', ms: 1500 }, times: 2 });
   const p = await cvmflow(['provision', 'cudo', ...cudoFlags(vmId), '--metadata', 'team=infra', '--labels', 'owner=cli-test', '--wait', '--json']);
   expect(p.code).toBe(0);
   expect(json(p)).toMatchObject({ workflowId: `cvm/cudo/${vmId}`, status: 'COMPLETED', outcome: 'started', result: { vmId, state: 'ACTIVE' } });
