@@ -15,13 +15,13 @@ async function raw(url: string, key: string, method: string, path: string, body?
 }
 
 describe('CUDO sandbox state machine over time (fast clock)', () => {
-  test('create moves PENDING → CLONING → STARTING → ACTIVE with paired shortStates at speed 100', async () => {
-    const env = await startCudo({ clock: new SandboxClock(100) });
+  test('create moves PENDING → CLONING → STARTING → ACTIVE with paired shortStates at speed 40 (each state lasts long enough to be seen on a loaded machine)', async () => {
+    const env = await startCudo({ clock: new SandboxClock(40) });
     try {
       await env.client.countVms(); // warm the connection
       const created = await env.client.createVm(vmBody('fast-vm'));
       const seen: string[] = [`${created.vm?.state}/${created.vm?.shortState}`];
-      const deadline = Date.now() + 5_000;
+      const deadline = Date.now() + 15_000;
       for (;;) {
         const { VM } = await env.client.getVm({ id: 'fast-vm' });
         const pair = `${VM.state}/${VM.shortState}`;
