@@ -13,7 +13,7 @@ import { PROVIDER_PROFILES } from '../contract/rules/profiles';
 import { isProviderError } from '../providers/http/errors';
 import type { PhalaClient } from '../providers/phala/client';
 import { encryptEnvForApp } from '../providers/phala/encrypt-env';
-import { phalaMachineKind, phalaOperationStartedAt, summarizeCvm } from '../providers/phala/states';
+import { lookAtPhalaCvm } from '../providers/phala/states';
 import { HEX32_PATTERN } from '../contract/rules/phala';
 import type { PrismClient } from '../providers/prism/client';
 import { prismLifecycle } from '../contract/rules/prism';
@@ -85,7 +85,7 @@ const OBSERVERS: Record<Provider, Observer> = {
     async look(deps, cvmId, signal) {
       if (!deps.phala) throw missing('phala');
       const raw = await deps.phala.getCvm({ id: cvmId }, { signal });
-      const s = summarizeCvm(raw);
+      const { cvm: s, kind, startedAt } = lookAtPhalaCvm(raw);
       const r = raw as Record<string, unknown> & { app_url?: unknown };
       return {
         observation: {
@@ -99,8 +99,8 @@ const OBSERVERS: Record<Provider, Observer> = {
           ...(s.bootError ? { detail: s.bootError } : {}),
           facts: { ref: s.ref, appId: s.appId, vmUuid: s.vmUuid, inProgress: s.inProgress, composeHash: s.composeHash, appUrl: typeof r.app_url === 'string' ? r.app_url : null },
         },
-        kind: phalaMachineKind(raw),
-        startedAt: phalaOperationStartedAt(raw),
+        kind,
+        startedAt,
       };
     },
   },

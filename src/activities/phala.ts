@@ -10,7 +10,7 @@ import type { PhalaClient } from '../providers/phala/client';
 import type { PhalaAppAttestations, PhalaCvmAttestation } from '../providers/phala/attestation-schemas';
 import { CVM_REF_MESSAGE, CvmRefShape, canonicalAppId, hasCvmRef, type CvmRefObject } from '../providers/phala/identifiers';
 import { CommitCvmRequestSchema, KMS_TYPES, ComposeFileSchema, type PhalaCvmState, type PhalaKmsInfo } from '../providers/phala/schemas';
-import { phalaMachineKind, phalaOperationStartedAt, summarizeCvm, type PhalaCvmSummary } from '../providers/phala/states';
+import { lookAtPhalaCvm, summarizeCvm, type PhalaCvmLook, type PhalaCvmSummary } from '../providers/phala/states';
 import { classifyPhalaStatus, statusMatches, type PhalaPhase } from '../contract/rules/phala';
 import { callProvider, heartbeat } from './provider-failure';
 import { FailureTypes } from '../contract/failures';
@@ -173,19 +173,10 @@ export interface PhalaActivityOptions {
   waitHistory?: DurationHistory;
 }
 
-/** One GET of the CVM: its summary, and what the learned looks need (machine kind, when the operation began). */
-interface PhalaLook {
-  cvm: PhalaCvmSummary;
-  kind: string;
-  startedAt?: number;
-}
-
 export function createPhalaActivities(client: PhalaClient, opts: PhalaActivityOptions = {}) {
-  const summary = async (ref: CvmRefObject, signal: AbortSignal) => summarizeCvm(await client.getCvm(ref, { signal }));
-  const lookAt = async (ref: CvmRefObject, signal: AbortSignal): Promise<PhalaLook> => {
-    const raw = await client.getCvm(ref, { signal });
-    return { cvm: summarizeCvm(raw), kind: phalaMachineKind(raw), startedAt: phalaOperationStartedAt(raw) };
-  };
+  /** One GET of the CVM: its summary, and what the learned looks need (machine kind, when the operation began). */
+  const lookAt = async (ref: CvmRefObject, signal: AbortSignal) => lookAtPhalaCvm(await client.getCvm(ref, { signal }));
+  const summary = async (ref: CvmRefObject, signal: AbortSignal) => (await lookAt(ref, signal)).cvm;
   const waitHistory = opts.waitHistory ?? new DurationHistory();
 
   return {
@@ -310,7 +301,7 @@ export function createPhalaActivities(client: PhalaClient, opts: PhalaActivityOp
          */
         const lookFirst = async (): Promise<PhalaCvmSummary | undefined> => {
           if (waitHistory.samples(keys('*')[1]!).length < MIN_SAMPLES) return undefined;
-          const look = async (): Promise<PhalaLook | undefined> => {
+          const look = async (): Promise<PhalaCvmLook | undefined> => {
             hb.looks = (hb.looks ?? 0) + 1;
             try {
               const l = await lookAt(ref, signal);

@@ -70,20 +70,20 @@ export function summarizeCvm(raw: AnyCvm): PhalaCvmSummary {
 
 const kindPart = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '?');
 
-/**
- * The kind of machine a CVM runs on: instance type, vCPUs and node (boots of one kind take about as long).
- * Read from a `GET /cvms/{id}` answer, flat (2025-10-28) or nested under `resource` (2026-01-21+).
- */
-export function phalaMachineKind(raw: AnyCvm): string {
-  const r = raw as Record<string, unknown> & { resource?: Record<string, unknown> };
-  return `${kindPart(r.instance_type ?? r.resource?.instance_type)}/${kindPart(r.vcpu ?? r.resource?.vcpu)}/${kindPart(summarizeCvm(raw).nodeId)}`;
+/** A `GET /cvms/{id}` answer as a wait reads it: the summary, the machine kind and when the operation began. */
+export interface PhalaCvmLook {
+  cvm: PhalaCvmSummary;
+  /** Instance type, vCPUs and node (boots of one kind take about as long); flat (2025-10-28) or under `resource` (2026-01-21+). */
+  kind: string;
+  /** While an operation is in progress, when it began (epoch ms, Phala's clock; `progress.started_at`), if the answer says. */
+  startedAt?: number;
 }
 
-/** While an operation is in progress, when it began (epoch ms, Phala's clock; `progress.started_at`), if the answer says. */
-export function phalaOperationStartedAt(raw: AnyCvm): number | undefined {
-  const r = raw as Record<string, unknown>;
-  if (!summarizeCvm(raw).inProgress) return undefined;
-  const at = (r.progress as { started_at?: unknown } | null | undefined)?.started_at;
+export function lookAtPhalaCvm(raw: AnyCvm): PhalaCvmLook {
+  const r = raw as Record<string, unknown> & { resource?: Record<string, unknown> };
+  const cvm = summarizeCvm(raw);
+  const kind = `${kindPart(r.instance_type ?? r.resource?.instance_type)}/${kindPart(r.vcpu ?? r.resource?.vcpu)}/${kindPart(cvm.nodeId)}`;
+  const at = cvm.inProgress ? (r.progress as { started_at?: unknown } | null | undefined)?.started_at : undefined;
   const t = typeof at === 'string' ? Date.parse(at) : NaN;
-  return Number.isFinite(t) ? t : undefined;
+  return Number.isFinite(t) ? { cvm, kind, startedAt: t } : { cvm, kind };
 }
