@@ -89,6 +89,8 @@ const gets = (server: SandboxServer, id: string) => server.requests.filter((r) =
 function cudoHarness(boots: Map<string, number>, readyAt: ReadyAt): Harness {
   const sandbox = createCudoSandbox({
     clock: new SandboxClock(1),
+    // terminated VMs give their public IPv4 back within 1.5 s (the data center has 64), not after the default 66 s
+    timings: { deletingMs: 500, deletedVisibleMs: 1_000 },
     createTimingsFor: (vm) => {
       const ms = boots.get(vm.id)!;
       readyAt.set(vm.id, Date.now() + ms);
