@@ -69,28 +69,47 @@ function normalCdf(z: number): number {
   return z >= 0 ? (1 + y) / 2 : (1 - y) / 2;
 }
 
+/** ∫ Φ: the antiderivative of the standard normal CDF, z·Φ(z) + φ(z). */
+function normalCdfIntegral(z: number): number {
+  return z * normalCdf(z) + Math.exp(-(z * z) / 2) / Math.sqrt(2 * Math.PI);
+}
+
+interface Kernel {
+  /** The wait ended somewhere in [from, to] (from = to for an exact one), smoothed by a Gaussian of sd `width`. */
+  from: number;
+  to: number;
+  width: number;
+}
+
+/** The probability that a wait of this kernel ended by `t`: a uniform over [from, to] convolved with the Gaussian. */
+function kernelCdf(k: Kernel, t: number): number {
+  const span = k.to - k.from;
+  if (span < k.width / 100) return normalCdf((t - (k.from + k.to) / 2) / k.width);
+  return ((normalCdfIntegral((t - k.from) / k.width) - normalCdfIntegral((t - k.to) / k.width)) * k.width) / span;
+}
+
 /**
- * One Gaussian kernel per sample, as wide as the distance to its k-th nearest neighbour (k ≈ √n / 2): tight
- * where boots agree (one machine type), wide where they scatter; never narrower than a look can resolve nor
- * than the sample's own uncertainty (a uniform over its resolution has sd resolution/√12).
+ * One kernel per past wait, each of the same weight: the wait ended between the last look that saw it pending
+ * and the one that saw it ready (a uniform over that gap), smoothed by a Gaussian as wide as the distance to the
+ * k-th nearest neighbour (k ≈ √n / 2): tight where boots agree (one machine type), wide where they scatter, never
+ * narrower than a look can resolve. Every wait counts once however coarsely it was seen: weighting precise waits
+ * more favoured the times where the plan already looked often (the waits it saw precisely are those that ended
+ * there), and the plan then locked itself in (CUDO, boots 2-8 s: every look after the first at 6.5 s or later).
  */
-function kernels(samples: readonly WaitSample[]): Array<{ at: number; width: number; weight: number }> {
+function kernels(samples: readonly WaitSample[]): Kernel[] {
   const at = samples.map(msOf);
   const k = Math.max(1, Math.round(Math.sqrt(at.length) / 2));
-  const out = at.map((s, i) => {
+  return at.map((s, i) => {
     const d = at.map((o) => Math.abs(o - s)).sort((a, b) => a - b);
-    const own = resolutionOf(samples[i]!) / Math.sqrt(12);
-    // a sample seen between looks seconds apart says less than one seen between looks 50 ms apart
-    return { at: s, width: Math.max(MIN_BANDWIDTH_MS, own, d[Math.min(k, d.length - 1)]!), weight: 1 / Math.max(MIN_BANDWIDTH_MS, own) };
+    const half = resolutionOf(samples[i]!) / 2;
+    return { from: s - half, to: s + half, width: Math.max(MIN_BANDWIDTH_MS, d[Math.min(k, d.length - 1)]!) };
   });
-  const total = out.reduce((a, o) => a + o.weight, 0);
-  return out.map((o) => ({ ...o, weight: o.weight / total }));
 }
 
 function buildGrid(samples: readonly WaitSample[], elapsedMs: number): Grid | undefined {
   const ks = kernels(samples);
-  const cdfAt = (t: number) => ks.reduce((a, k) => a + k.weight * normalCdf((t - k.at) / k.width), 0);
-  const end = Math.max(...ks.map((k) => k.at + 3 * k.width));
+  const cdfAt = (t: number) => ks.reduce((a, k) => a + kernelCdf(k, t), 0) / ks.length;
+  const end = Math.max(...ks.map((k) => k.to + 3 * k.width));
   if (end <= elapsedMs + MIN_GAP_MS) return undefined; // history says it should be ready already: nothing to learn from
   const step = Math.max(MIN_GAP_MS, (end - elapsedMs) / MAX_GRID);
   const points = [elapsedMs];
@@ -184,24 +203,38 @@ export function planLearnedLooks(input: LearnedPlanInput): LookPlan {
 
 /**
  * Expected requests after a first look at `elapsedMs` of the interval schedule when readiness follows
- * `samples` (each sample counted as is): the default budget, so a learned plan never costs more than today's.
+ * `samples`: the default budget, so a learned plan never costs more than today's. A wait seen coarsely counts as
+ * spread evenly over the gap it was seen in (its midpoint alone made the interval schedule look cheaper than it
+ * is for the waits the plan looked at late, and the budget shrank with each round).
  */
 export function expectedIntervalRequests(samples: readonly WaitSample[], elapsedMs: number, intervalMs: number, maxIntervalMs?: number): number {
-  const later = samples.map(msOf).filter((s) => s > elapsedMs);
-  if (later.length === 0) return 1;
-  let total = 0;
-  for (const s of later) {
+  const gaps = intervalGaps(intervalMs, maxIntervalMs, 10_000);
+  const cost = (wait: number) => {
     let t = elapsedMs;
     let looks = 0;
-    for (const gap of intervalGaps(intervalMs, maxIntervalMs, 10_000)) {
+    for (const gap of gaps) {
       t += gap;
       looks++;
-      if (t >= s) break;
+      if (t >= wait) break;
     }
-    total += looks;
+    return looks;
+  };
+  let total = 0;
+  let weight = 0;
+  for (const s of samples) {
+    const half = resolutionOf(s) / 2;
+    // the wait's possible ends (one point for an exact wait), those after now
+    const ends = half > 0 ? Array.from({ length: SPREAD_POINTS }, (_, i) => msOf(s) - half + ((i + 0.5) * 2 * half) / SPREAD_POINTS) : [msOf(s)];
+    for (const end of ends.filter((e) => e > elapsedMs)) {
+      total += cost(end) / ends.length;
+      weight += 1 / ends.length;
+    }
   }
-  return total / later.length;
+  return weight > 0 ? total / weight : 1;
 }
+
+/** Points a coarsely seen wait is spread over when the interval schedule's cost is reckoned. */
+const SPREAD_POINTS = 8;
 
 /** A bounded record of recent waits per key (oldest dropped first), for one worker process. */
 export class DurationHistory {
