@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { CodecKeyRing } from '../codec/key-ring';
 import { codecDataConverter, EncryptionCodec } from '../codec/payload-codec';
-import { freePort, startDevServer } from '../worker/dev-server';
-import { resolveTemporalCli } from '../dev/toolchain/temporal-cli';
+import { startBenchDevServer } from './dev-server';
 import { benchLifecycleThroughput } from './history';
 
 export interface CodecOverhead {
@@ -43,7 +42,7 @@ async function codecRoundTrips(ms = 1500): Promise<number> {
 /** Starts its own dev server; `count` lifecycles per round, four rounds (plain, encrypted, encrypted, plain). */
 export async function benchCodecOverhead(count = 25): Promise<CodecOverhead> {
   const dir = mkdtempSync(join(tmpdir(), 'cvmflow-bench-codec-'));
-  const server = await startDevServer({ cli: resolveTemporalCli(), port: await freePort(), namespace: 'default', logFile: join(dir, 'dev.log') });
+  const server = await startBenchDevServer(dir);
   try {
     const encrypted = { dataConverter: codecDataConverter(benchRing()) };
     const seconds = { plain: 0, encrypted: 0 };

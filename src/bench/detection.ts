@@ -25,8 +25,7 @@ import { SandboxClock } from '../sandbox/http/clock';
 import type { SandboxServer } from '../sandbox/http/server';
 import { createPhalaSandbox } from '../sandbox/phala';
 import { createPrismSandbox } from '../sandbox/prism';
-import { freePort, startDevServer } from '../worker/dev-server';
-import { resolveTemporalCli } from '../dev/toolchain/temporal-cli';
+import { startBenchDevServer } from './dev-server';
 import type { BenchAwaitInput } from './detection-workflow';
 
 type BenchProvider = 'phala' | 'prism' | 'cudo';
@@ -307,7 +306,7 @@ export async function benchDetection(opts: DetectionOptions = {}): Promise<Detec
   const o = { perRound: opts.perRound ?? 8, warmupRounds: opts.warmupRounds ?? 2, measuredRounds: opts.measuredRounds ?? 4, requestBudget: opts.requestBudget };
   const dir = mkdtempSync(join(tmpdir(), 'cvmflow-bench-detection-'));
   const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./detection-workflow'), logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } });
-  const server = await startDevServer({ cli: resolveTemporalCli(), port: await freePort(), namespace: 'default', logFile: join(dir, 'dev.log') });
+  const server = await startBenchDevServer(dir);
   const rows: DetectionRow[] = [];
   try {
     for (const provider of opts.providers ?? (['phala', 'prism', 'cudo'] as const)) {

@@ -9,9 +9,8 @@ import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { CudoClient } from '../providers/cudo/client';
-import { freePort, startDevServer } from '../worker/dev-server';
+import { startBenchDevServer } from './dev-server';
 import { defaultWorkflowSource } from '../worker/worker';
-import { resolveTemporalCli } from '../dev/toolchain/temporal-cli';
 import { startSandboxedProviders } from './sandboxed';
 
 export interface HistoryRow {
@@ -71,7 +70,7 @@ async function runAll(address: string, speed: number, tag: string): Promise<Map<
 /** Starts its own dev server; `speed` is the sandbox speed of the normal run (the slow run uses speed / 10). */
 export async function benchLifecycleHistory(speed = 20): Promise<HistoryRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'cvmflow-bench-'));
-  const server = await startDevServer({ cli: resolveTemporalCli(), port: await freePort(), namespace: 'default', logFile: join(dir, 'dev.log') });
+  const server = await startBenchDevServer(dir);
   try {
     const normal = await runAll(server.address, speed, 'normal');
     const slow = await runAll(server.address, speed / 10, 'slow');

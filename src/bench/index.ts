@@ -11,8 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { freePort, startDevServer } from '../worker/dev-server';
-import { resolveTemporalCli } from '../dev/toolchain/temporal-cli';
+import { startBenchDevServer } from './dev-server';
 import { benchAttestation } from './attestation';
 import { benchTrivialWorkflows } from './cluster';
 import { benchCodecOverhead } from './codec';
@@ -287,7 +286,7 @@ async function main(): Promise<void> {
 
   if (want('worker') || want('overhead') || want('scale')) {
     const dir = mkdtempSync(join(tmpdir(), 'cvmflow-bench-'));
-    const server = await startDevServer({ cli: resolveTemporalCli(), port: await freePort(), namespace: 'default', logFile: join(dir, 'dev.log') });
+    const server = await startBenchDevServer(dir);
     const connection = await Connection.connect({ address: server.address });
     try {
       const client = new Client({ connection });
