@@ -19,6 +19,7 @@ export const WORKER_VERSIONING_DYNAMIC_CONFIG = { 'system.enableDeploymentVersio
  * waits up to 50 ms in history before matching hands it to a poller that is already waiting: a lifecycle of three
  * workflow tasks took about 150 ms instead of 60. A cluster spreads workflows over many shards, each with its own
  * bucket; 1,000 a second lets the one shard here behave like that. Reads still happen only when there is work.
+ * deploy/dynamicconfig/development-sql.yaml sets the same for `npm run cluster` and docker compose (4 shards).
  */
 export const DEV_SERVER_TRANSFER_READS = { 'history.transferProcessorMaxPollRPS': 1_000 } as const;
 

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { WORKER_VERSIONING_DYNAMIC_CONFIG } from '../../../src/worker/dev-server';
+import { DEV_SERVER_TRANSFER_READS, WORKER_VERSIONING_DYNAMIC_CONFIG } from '../../../src/worker/dev-server';
 import {
   DEFAULT_DATABASE,
   DEFAULT_FRONTEND_PORT,
@@ -99,6 +99,12 @@ test('Worker Deployment Versioning is enabled alike: dev server flags, native cl
   const yaml = parse(readFileSync(DYNAMIC_CONFIG_FILE, 'utf8')) as Record<string, Array<{ value: unknown }>>;
   expect(Object.keys(WORKER_VERSIONING_DYNAMIC_CONFIG).length).toBeGreaterThan(0);
   for (const [key, value] of Object.entries(WORKER_VERSIONING_DYNAMIC_CONFIG)) expect([key, yaml[key]?.[0]?.value]).toEqual([key, value]);
+});
+
+test('history shards read new tasks as often alike (not the default 20 a second): dev server flags, native cluster and compose', () => {
+  const yaml = parse(readFileSync(DYNAMIC_CONFIG_FILE, 'utf8')) as Record<string, Array<{ value: unknown }>>;
+  expect(DEV_SERVER_TRANSFER_READS['history.transferProcessorMaxPollRPS']).toBeGreaterThan(20);
+  for (const [key, value] of Object.entries(DEV_SERVER_TRANSFER_READS)) expect([key, yaml[key]?.[0]?.value]).toEqual([key, value]);
 });
 
 test(`same shard count (${NUM_HISTORY_SHARDS})`, () => {
