@@ -36,8 +36,10 @@ describe('boot state machine', () => {
       await new Promise((r) => setTimeout(r, 5));
     }
     expect(seen.at(-1)).toBe('Online');
-    expect(seen.filter((s) => s !== 'Online').every((s) => s === 'Creating' || s === 'Starting')).toBe(true);
-    expect(seen.indexOf('Starting')).toBeGreaterThanOrEqual(seen.indexOf('Creating'));
+    // In order and never back, each state seen once; a short state may fall between two looks on a loaded machine
+    // (seen in a CI run: Creating, then Online).
+    const order = ['Creating', 'Starting', 'Online'];
+    expect(seen).toEqual(order.filter((s) => seen.includes(s)));
   });
 
   it('has realistic defaults at speed 1, and evidence appears only once Online', async () => {
