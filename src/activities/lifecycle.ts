@@ -236,7 +236,6 @@ export function createLifecycleActivities(deps: LifecycleActivityDependencies) {
         if (!anchored && resumed === undefined && l.startedAt !== undefined && Math.abs(Date.now() - l.startedAt) < 86_400_000) since = l.startedAt;
         anchored = true;
         const details = { status: o.status, class: o.class, since };
-        ctx.heartbeat(details);
         const decision = decideWait(PROVIDER_PROFILES[provider].waiter, target, o);
         const key = `${provider}/${target}/${l.kind}`;
         const anyKind = `${provider}/${target}/*`;
@@ -247,6 +246,9 @@ export function createLifecycleActivities(deps: LifecycleActivityDependencies) {
           return o;
         }
         if (decision.kind === 'failed') throw ApplicationFailure.create({ message: decision.message, type: decision.type, nonRetryable: true, details: [o] });
+        // Only a wait that goes on heartbeats: one that ends at this look would send a heartbeat no one reads, and
+        // its completion would follow that request to the server.
+        ctx.heartbeat(details);
         lastPending = Date.now();
         if (!planned) {
           // a kind seen too rarely yet borrows what every kind of this provider did

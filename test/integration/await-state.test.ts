@@ -1,6 +1,7 @@
 // awaitCvmState asks each provider's waiter table (src/contract/rules): a CVM settled in a state that will not
 // lead to the target by itself fails the wait at once, with the state named, instead of being polled until the
 // deadline. On the dev server, against the CUDO and Prism sandboxes, through the production activity.
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { useLifecycleWorker } from '../support/lifecycle';
 import { unique } from '../support/temporal';
 import type { CallActivityOutcome } from '../support/workflows/call-activity';
@@ -49,4 +50,16 @@ test('a settled state the target may come from is still waited on: a stopped CUD
   expect((await await_({ provider: 'cudo', cvmId: vmId, target: 'stopped', pollIntervalMs: 200 })).outcome).toMatchObject({ ok: true });
   await ctx.env.activities.cudoStartVm({ id: vmId });
   expect((await await_({ provider: 'cudo', cvmId: vmId, target: 'running', pollIntervalMs: 200 })).outcome).toMatchObject({ ok: true, result: { class: 'running' } });
+});
+
+test('a wait that ends at its first look sends no heartbeat (its completion would wait for that request)', async () => {
+  const vmId = unique('beat').toLowerCase();
+  await ctx.env.activities.cudoCreateVm({ vmId, dataCenterId: 'gb-bournemouth-1', machineType: 'epyc-milan', bootDiskImageId: 'ubuntu-2204', vcpus: 2, memoryGib: 4 });
+  expect((await await_({ provider: 'cudo', cvmId: vmId, target: 'running', pollIntervalMs: 200 })).outcome).toMatchObject({ ok: true });
+  const beats: unknown[] = [];
+  const env = new MockActivityEnvironment();
+  env.on('heartbeat', (d: unknown) => beats.push(d));
+  const seen = await env.run(ctx.env.activities.awaitCvmState, { provider: 'cudo', cvmId: vmId, target: 'running', pollIntervalMs: 200 });
+  expect(seen).toMatchObject({ class: 'running', status: 'ACTIVE' });
+  expect(beats).toEqual([]);
 });
