@@ -84,7 +84,7 @@ async function timed(run: () => Promise<unknown>): Promise<number> {
 }
 
 /** `rounds` runs of each lifecycle and of its floor, alternating, on one production and one minimal worker. */
-export async function benchLifecycleOverhead(client: Client, address: string, tinyBundle: string, rounds = 5): Promise<OverheadRow[]> {
+export async function benchLifecycleOverhead(client: Client, address: string, tinyBundle: string, rounds = 15): Promise<OverheadRow[]> {
   const tag = randomUUID().slice(0, 8);
   const taskQueue = `bench-overhead-${tag}`;
   const floorQueue = `bench-floor-${tag}`;
