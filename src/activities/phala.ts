@@ -306,8 +306,7 @@ export function createPhalaActivities(client: PhalaClient, opts: PhalaActivityOp
             try {
               const l = await lookAt(ref, signal);
               hb.lastStatus = l.cvm.status;
-              // a look that ends the wait sends no heartbeat: the activity's completion would wait for that request
-              if (!there(l.cvm)) heartbeat({ ...hb });
+              heartbeat({ ...hb });
               return isFailure({ status: l.cvm.status, boot_error: l.cvm.bootError }, i.target) ? undefined : l;
             } catch (err) {
               if (isProviderError(err) && err.retryable && !signal.aborted) return undefined;

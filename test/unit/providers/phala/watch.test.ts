@@ -155,10 +155,7 @@ test('learned looks: after three waits the watch looks where those boots ended, 
   expect(servedFor(ref(cvm))).toEqual({ gets: res.looks, streams: 0 });
   expect(res.looks).toBeGreaterThanOrEqual(2);
   expect(res.looks).toBeLessThanOrEqual(6);
-  // the looks that saw it still starting heartbeat; the one that saw it running ends the wait and sends none (the
-  // activity's completion would wait for that request)
-  expect(beats.map((b) => b.lastStatus)).toContain('starting');
-  expect(beats.map((b) => b.lastStatus)).not.toContain('running');
+  expect(beats.map((b) => b.lastStatus)).toEqual(expect.arrayContaining(['starting', 'running']));
   expect(waitHistory.samples('phala/running/*')).toHaveLength(4);
 });
 
