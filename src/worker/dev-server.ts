@@ -17,7 +17,7 @@ export const WORKER_VERSIONING_DYNAMIC_CONFIG = { 'system.enableDeploymentVersio
  * or activity task to matching) at most `history.transferProcessorMaxPollRPS` times a second, 20 by default, through
  * a token bucket. With one shard, once a few workflows run back to back the bucket is empty and every workflow task
  * waits up to 50 ms in history before matching hands it to a poller that is already waiting: a lifecycle of three
- * workflow tasks took about 150 ms instead of 60. A cluster spreads workflows over many shards, each with its own
+ * workflow tasks took about 150 ms instead of 50 to 90. A cluster spreads workflows over many shards, each with its own
  * bucket; 1,000 a second lets the one shard here behave like that. Reads still happen only when there is work.
  * deploy/dynamicconfig/development-sql.yaml sets the same for `npm run cluster` and docker compose (4 shards).
  */

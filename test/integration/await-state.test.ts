@@ -52,14 +52,14 @@ test('a settled state the target may come from is still waited on: a stopped CUD
   expect((await await_({ provider: 'cudo', cvmId: vmId, target: 'running', pollIntervalMs: 200 })).outcome).toMatchObject({ ok: true, result: { class: 'running' } });
 });
 
-test('a wait that ends at its first look sends no heartbeat (its completion would wait for that request)', async () => {
+test('a wait that ends at its first look sends no heartbeat (one no one would read)', async () => {
   const vmId = unique('beat').toLowerCase();
   await ctx.env.activities.cudoCreateVm({ vmId, dataCenterId: 'gb-bournemouth-1', machineType: 'epyc-milan', bootDiskImageId: 'ubuntu-2204', vcpus: 2, memoryGib: 4 });
   expect((await await_({ provider: 'cudo', cvmId: vmId, target: 'running', pollIntervalMs: 200 })).outcome).toMatchObject({ ok: true });
   const beats: unknown[] = [];
   const env = new MockActivityEnvironment();
   env.on('heartbeat', (d: unknown) => beats.push(d));
-  const seen = await env.run(ctx.env.activities.awaitCvmState, { provider: 'cudo', cvmId: vmId, target: 'running', pollIntervalMs: 200 });
+  const seen = await env.run(ctx.env.activities.awaitCvmState, { provider: 'cudo' as const, cvmId: vmId, target: 'running' as const, pollIntervalMs: 200 });
   expect(seen).toMatchObject({ class: 'running', status: 'ACTIVE' });
   expect(beats).toEqual([]);
 });
