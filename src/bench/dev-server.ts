@@ -1,19 +1,14 @@
-// The dev server every bench section measures on: the Temporal CLI's, with each task queue in one partition (and,
-// as every dev server cvmflow starts, its one history shard reading new tasks as they come: DEV_SERVER_TRANSFER_READS
-// in src/worker/dev-server.ts; with the default, the overhead rows' floors were mostly a 45 ms wait per workflow task
-// once workflows ran back to back, seen in the worker's HTTP/2 frames as a poll answered 45-48 ms after its task
-// was scheduled, and a "start to result" figure depended on what ran just before it).
-// With the default four partitions, a batch of 60 trivial workflows took either 0.9 s or 2.6 s at random (why is
-// not known: perhaps tasks that wait on a partition no poller is on until they are forwarded), so every rate ratio
-// moved by up to 3x from batch to batch; with one, batches run at a steady 67-75 a second on the same machine.
+// The dev server every bench section measures on: the Temporal CLI's, with each task queue in one partition (and
+// its history shard reading new tasks as every dev server cvmflow starts does: DEV_SERVER_TRANSFER_READS in
+// src/worker/dev-server.ts says why). With the default four partitions, a batch of 60 trivial workflows took either
+// 0.9 s or 2.6 s at random (why is not known: perhaps tasks that wait on a partition no poller is on until they are
+// forwarded), so every rate ratio moved by up to 3x from batch to batch; with one, batches run at a steady 67-75 a
+// second on the same machine.
 import { join } from 'node:path';
 import { resolveTemporalCli } from '../dev/toolchain/temporal-cli';
 import { freePort, startDevServer, type DevServer } from '../worker/dev-server';
 
-const BENCH_DYNAMIC_CONFIG = {
-  'matching.numTaskqueueReadPartitions': 1,
-  'matching.numTaskqueueWritePartitions': 1,
-};
+const BENCH_DYNAMIC_CONFIG = { 'matching.numTaskqueueReadPartitions': 1, 'matching.numTaskqueueWritePartitions': 1 };
 
 /** A dev server on a free port (SQLite in memory), its log in `dir`. */
 export async function startBenchDevServer(dir: string): Promise<DevServer> {
