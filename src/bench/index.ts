@@ -236,6 +236,12 @@ async function scaleRows(client: Client, address: string, tinyBundle: string, se
   return out;
 }
 
+/** "3 search-attribute writes and 1 patch" from a command string of commandKinds (src/bench/overhead.ts). */
+function writesOf(commands: string): string {
+  const n = (k: string) => [...commands].filter((c) => c === k).length;
+  return `${n('S')} search-attribute writes and ${n('P')} patch${n('P') === 1 ? '' : 'es'}`;
+}
+
 async function overheadRows(client: Client, address: string, tinyBundle: string): Promise<BenchRow[]> {
   const rows = await benchLifecycleOverhead(client, address, tinyBundle);
   return rows.flatMap((r): BenchRow[] => [
@@ -254,6 +260,14 @@ async function overheadRows(client: Client, address: string, tinyBundle: string)
       ratio: r.lifecycleOwnMs / r.floorOwnMs,
       goal: '',
       values: { lifecycleOwnMs: r.lifecycleOwnMs, floorOwnMs: r.floorOwnMs },
+    },
+    {
+      what: `  the same, against a minimal workflow that also writes the lifecycle's ${writesOf(r.commands)} in the same order`,
+      measured: `${f(r.lifecycleMs, 0)} ms (less its activity functions ${f(r.lifecycleOwnMs, 0)} ms)`,
+      reference: `${f(r.floorCommandsMs, 0)} ms (less its no-ops ${f(r.floorCommandsOwnMs, 0)} ms)`,
+      ratio: r.lifecycleMs / r.floorCommandsMs,
+      goal: '',
+      values: { floorCommandsMs: r.floorCommandsMs, floorCommandsOwnMs: r.floorCommandsOwnMs, ownRatio: r.lifecycleOwnMs / r.floorCommandsOwnMs },
     },
     {
       what: `${r.workflow}: events per lifecycle`,

@@ -26,6 +26,11 @@ export interface OverheadRow {
    * and the evidence checks for the lifecycle, the no-ops for the floor. What Temporal and the workflow code cost. */
   lifecycleOwnMs: number;
   floorOwnMs: number;
+  /** The same for a minimal workflow that also writes what the lifecycle writes besides its calls: its
+   * search-attribute writes and patch markers, in the lifecycle's order (`commands`, see commandKinds). */
+  commands: string;
+  floorCommandsMs: number;
+  floorCommandsOwnMs: number;
 }
 
 const LIFECYCLES: { type: string; args: (id: string) => unknown[] }[] = [
@@ -40,6 +45,21 @@ type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory'
 function callKinds(history: HistoryEvent[]): string {
   return history
     .map((e) => (e.activityTaskScheduledEventAttributes ? 'A' : e.markerRecordedEventAttributes?.markerName === 'core_local_activity' ? 'L' : ''))
+    .join('');
+}
+
+/**
+ * Everything the lifecycle asked the server to record, in order: its calls (as callKinds), `S` a search-attribute
+ * write of its own and `P` a patch (whose marker comes with the SDK's `TemporalChangeVersion` write, not counted again).
+ */
+function commandKinds(history: HistoryEvent[]): string {
+  return history
+    .map((e) => {
+      const upsert = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields;
+      if (upsert) return 'TemporalChangeVersion' in upsert ? '' : 'S';
+      const marker = e.markerRecordedEventAttributes?.markerName;
+      return e.activityTaskScheduledEventAttributes ? 'A' : marker === 'core_local_activity' ? 'L' : marker === 'core_patch' ? 'P' : '';
+    })
     .join('');
 }
 
@@ -107,6 +127,9 @@ export async function benchLifecycleOverhead(client: Client, address: string, ti
             const lifecycle: number[] = [];
             const floorRuns: number[] = [];
             let calls = '';
+            let commands = '';
+            const floorCommandRuns: number[] = [];
+            const floorCommandsOwn: number[] = [];
             let events = 0;
             let eventTypes: Record<string, number> = {};
             let activityTimes: Record<string, number> = {};
@@ -118,18 +141,22 @@ export async function benchLifecycleOverhead(client: Client, address: string, ti
               const ms = await timed(() => handle.result());
               const history = (await handle.fetchHistory()).events ?? [];
               calls = callKinds(history);
+              commands = commandKinds(history);
               events = history.length;
               eventTypes = countEventTypes(history);
               const floorMs = await timed(() => client.workflow.execute('tinyActivities', { taskQueue: floorQueue, workflowId: `bench/floor-${id}`, args: [calls] }));
+              const floorCommandsMs = await timed(() => client.workflow.execute('tinyActivities', { taskQueue: floorQueue, workflowId: `bench/floor-commands-${id}`, args: [commands] }));
               if (r === 0) continue; // the first round warms both workers up
               lifecycle.push(ms);
               floorRuns.push(floorMs);
               activityTimes = spent.get(`bench/${id}`) ?? {};
               lifecycleOwn.push(ms - sum(activityTimes));
               floorOwn.push(floorMs - sum(spent.get(`bench/floor-${id}`) ?? {}));
+              floorCommandRuns.push(floorCommandsMs);
+              floorCommandsOwn.push(floorCommandsMs - sum(spent.get(`bench/floor-commands-${id}`) ?? {}));
             }
             const activities = [...calls].filter((k) => k === 'A').length;
-            rows.push({ workflow: l.type, lifecycleMs: median(lifecycle), floorMs: median(floorRuns), activities, localActivities: calls.length - activities, events, eventTypes, activityMs: activityTimes, lifecycleOwnMs: median(lifecycleOwn), floorOwnMs: median(floorOwn) });
+            rows.push({ workflow: l.type, lifecycleMs: median(lifecycle), floorMs: median(floorRuns), activities, localActivities: calls.length - activities, events, eventTypes, activityMs: activityTimes, lifecycleOwnMs: median(lifecycleOwn), floorOwnMs: median(floorOwn), commands, floorCommandsMs: median(floorCommandRuns), floorCommandsOwnMs: median(floorCommandsOwn) });
           }
         } finally {
           floor.shutdown();
