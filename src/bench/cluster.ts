@@ -7,11 +7,15 @@ import { createActivities } from '../activities';
 import { defaultWorkflowSource } from '../worker/worker';
 import { pingCvmflow } from '../workflows';
 import { DEFAULT_NAMESPACE } from '../contract/defaults';
+import { countCpu } from './cpu';
 
 export interface TrivialWorkflowsResult {
   workflowsPerSecond: number;
   count: number;
   seconds: number;
+  /** CPU per workflow of this process (worker and client) and, when its pid was given, of the server. */
+  cpuMsPerWorkflow: number;
+  serverCpuMsPerWorkflow?: number;
 }
 
 export interface BenchOptions {
@@ -21,6 +25,8 @@ export interface BenchOptions {
   /** Worker slots, as the production worker's defaults (CVMFLOW_MAX_CONCURRENT_*). */
   maxConcurrentWorkflowTaskExecutions?: number;
   maxConcurrentActivityTaskExecutions?: number;
+  /** The server's pid, to count its CPU (a dev server on this machine). */
+  serverPid?: number;
 }
 
 export async function benchTrivialWorkflows(address: string, count: number, opts: BenchOptions = {}): Promise<TrivialWorkflowsResult> {
@@ -46,9 +52,11 @@ export async function benchTrivialWorkflows(address: string, count: number, opts
     return await worker.runUntil(async () => {
       await batch(opts.warmup ?? 10, `${taskQueue}-warmup`);
       const started = process.hrtime.bigint();
+      const counting = countCpu({ server: opts.serverPid });
       await batch(count, taskQueue);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      return { workflowsPerSecond: count / seconds, count, seconds };
+      const used = counting.stop(count);
+      return { workflowsPerSecond: count / seconds, count, seconds, cpuMsPerWorkflow: used.ownMsPerWorkflow, ...(opts.serverPid === undefined ? {} : { serverCpuMsPerWorkflow: used.othersMsPerWorkflow.server }) };
     });
   } finally {
     await connection.close();

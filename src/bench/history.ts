@@ -3,7 +3,7 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -12,6 +12,7 @@ import { CudoClient } from '../providers/cudo/client';
 import { startBenchDevServer } from './dev-server';
 import { defaultWorkflowSource } from '../worker/worker';
 import { startSandboxedProviders } from './sandboxed';
+import { countCpu } from './cpu';
 
 export interface HistoryRow {
   workflow: string;
@@ -93,22 +94,14 @@ export interface ThroughputResult {
   cpuMsPerWorkflow: number;
   /** The sandbox process's CPU per workflow (the stand-in provider), where there is one. */
   providerCpuMsPerWorkflow?: number;
-}
-
-/** CPU time (user + system) a process has used, in ms, from /proc (0 when it cannot be read). */
-function processCpuMs(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (100 Hz)
-  } catch {
-    return 0;
-  }
+  /** The Temporal server's CPU per workflow, when its pid was given. */
+  serverCpuMsPerWorkflow?: number;
 }
 
 /** CUDO create → ACTIVE lifecycles started at once against `address`, one worker with the production bundle when
  * built: lifecycles per second. `warmup` of them first, untimed (worker start-up and pollers, as the trivial and
  * floor rates have); at most 64 in all (the sandbox data center's public IPv4 addresses). */
-export async function benchLifecycleThroughput(address: string, count: number, speed = 50, opts: { dataConverter?: DataConverter; warmup?: number } = {}): Promise<ThroughputResult & { lifecyclesPerSecond: number }> {
+export async function benchLifecycleThroughput(address: string, count: number, speed = 50, opts: { dataConverter?: DataConverter; warmup?: number; serverPid?: number } = {}): Promise<ThroughputResult & { lifecyclesPerSecond: number }> {
   // the sandbox in a process of its own: a real provider's HTTP handling is not on the worker's event loop
   const child = fork(join(__dirname, 'sandbox-main.js'), [], { env: { ...process.env, SANDBOX_SPEED: String(speed) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const sandbox = await new Promise<{ url: string; apiKey: string; projectId: string }>((resolve, reject) => {
@@ -136,22 +129,22 @@ export async function benchLifecycleThroughput(address: string, count: number, s
     );
   const warmup = Math.min(opts.warmup ?? 0, Math.max(0, 64 - count));
   let seconds = 0;
-  let cpu = { worker: 0, provider: 0 };
+  let cpu = { worker: 0, provider: 0, server: undefined as number | undefined };
   await worker.runUntil(async () => {
     await batch(warmup, count);
     const started = Date.now();
-    const [own, provider] = [process.cpuUsage(), processCpuMs(child.pid)];
+    const counting = countCpu({ provider: child.pid, server: opts.serverPid });
     await batch(count, 0);
     seconds = (Date.now() - started) / 1000;
-    const used = process.cpuUsage(own);
-    cpu = { worker: (used.user + used.system) / 1000 / count, provider: (processCpuMs(child.pid) - provider) / count };
+    const used = counting.stop(count);
+    cpu = { worker: used.ownMsPerWorkflow, provider: used.othersMsPerWorkflow.provider!, server: opts.serverPid === undefined ? undefined : used.othersMsPerWorkflow.server };
   });
   await Promise.all([connection.close(), nativeConnection.close(), cudo.close()]);
   const exited = new Promise((r) => child.once('exit', r));
   child.send({ type: 'stop' });
   await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
   if (child.exitCode === null) child.kill('SIGKILL');
-  return { lifecyclesPerSecond: count / seconds, count, seconds, cpuMsPerWorkflow: cpu.worker, providerCpuMsPerWorkflow: cpu.provider };
+  return { lifecyclesPerSecond: count / seconds, count, seconds, cpuMsPerWorkflow: cpu.worker, providerCpuMsPerWorkflow: cpu.provider, serverCpuMsPerWorkflow: cpu.server };
 }
 
 /**
@@ -159,7 +152,7 @@ export async function benchLifecycleThroughput(address: string, count: number, s
  * (`calls`, one letter per call: `A` an activity, `L` a local one) started at once on a minimal worker with the
  * tiny bundle, after `warmup` of them: workflows per second.
  */
-export async function benchFloorThroughput(address: string, count: number, tinyBundle: string, calls: string, warmup = 10): Promise<ThroughputResult & { workflowsPerSecond: number }> {
+export async function benchFloorThroughput(address: string, count: number, tinyBundle: string, calls: string, warmup = 10, serverPid?: number): Promise<ThroughputResult & { workflowsPerSecond: number }> {
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
@@ -173,11 +166,11 @@ export async function benchFloorThroughput(address: string, count: number, tinyB
     return await worker.runUntil(async () => {
       await batch(warmup, `${taskQueue}-warmup`);
       const started = Date.now();
-      const own = process.cpuUsage();
+      const counting = countCpu({ server: serverPid });
       await batch(count, taskQueue);
       const seconds = (Date.now() - started) / 1000;
-      const used = process.cpuUsage(own);
-      return { workflowsPerSecond: count / seconds, count, seconds, cpuMsPerWorkflow: (used.user + used.system) / 1000 / count };
+      const used = counting.stop(count);
+      return { workflowsPerSecond: count / seconds, count, seconds, cpuMsPerWorkflow: used.ownMsPerWorkflow, ...(serverPid === undefined ? {} : { serverCpuMsPerWorkflow: used.othersMsPerWorkflow.server }) };
     });
   } finally {
     await Promise.all([connection.close(), nativeConnection.close()]);

@@ -7,7 +7,7 @@
 // CVMFLOW_BENCH_DETECTION_COUNT (CVMs per side and round in the detection rows, default 8).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -63,7 +63,7 @@ async function attestationRows(): Promise<BenchRow[]> {
   return out;
 }
 
-async function workerRows(client: Client, address: string, tinyBundle: string): Promise<BenchRow[]> {
+async function workerRows(client: Client, address: string, tinyBundle: string, serverPid: number | undefined): Promise<BenchRow[]> {
   const out: BenchRow[] = [];
   const teardowns = envInt('CVMFLOW_BENCH_TEARDOWNS', 2000);
   const p = await benchParked(client, address, 'production', teardowns, tinyBundle);
@@ -120,15 +120,24 @@ async function workerRows(client: Client, address: string, tinyBundle: string): 
   // once per task, and the patch's version: 4), each a visibility update on the server.
   const rates = { trivial: [] as number[], lifecycles: [] as number[], floor: [] as number[], floorWrites: [] as number[] };
   const cpu = { lifecycle: [] as number[], provider: [] as number[], floor: [] as number[] };
+  // The whole machine's CPU per workflow (this process, the dev server, the sandbox) and the cores that kept busy.
+  const machine = { trivial: [] as number[], lifecycle: [] as number[], floor: [] as number[], trivialCores: [] as number[], lifecycleCores: [] as number[], floorCores: [] as number[] };
   for (let round = 0; round < 5; round++) {
-    rates.trivial.push((await benchTrivialWorkflows(address, count)).workflowsPerSecond);
-    const l = await benchLifecycleThroughput(address, count, 10_000, { warmup: 4 });
+    const t = await benchTrivialWorkflows(address, count, { serverPid });
+    rates.trivial.push(t.workflowsPerSecond);
+    machine.trivial.push(t.cpuMsPerWorkflow + (t.serverCpuMsPerWorkflow ?? 0));
+    machine.trivialCores.push((machine.trivial.at(-1)! * t.workflowsPerSecond) / 1000);
+    const l = await benchLifecycleThroughput(address, count, 10_000, { warmup: 4, serverPid });
     rates.lifecycles.push(l.lifecyclesPerSecond);
     cpu.lifecycle.push(l.cpuMsPerWorkflow);
     cpu.provider.push(l.providerCpuMsPerWorkflow ?? 0);
-    const fl = await benchFloorThroughput(address, count, tinyBundle, 'LAA');
+    machine.lifecycle.push(l.cpuMsPerWorkflow + (l.providerCpuMsPerWorkflow ?? 0) + (l.serverCpuMsPerWorkflow ?? 0));
+    machine.lifecycleCores.push((machine.lifecycle.at(-1)! * l.lifecyclesPerSecond) / 1000);
+    const fl = await benchFloorThroughput(address, count, tinyBundle, 'LAA', 10, serverPid);
     rates.floor.push(fl.workflowsPerSecond);
     cpu.floor.push(fl.cpuMsPerWorkflow);
+    machine.floor.push(fl.cpuMsPerWorkflow + (fl.serverCpuMsPerWorkflow ?? 0));
+    machine.floorCores.push((machine.floor.at(-1)! * fl.workflowsPerSecond) / 1000);
     rates.floorWrites.push((await benchFloorThroughput(address, count, tinyBundle, 'SLASAS')).workflowsPerSecond);
   }
   const mid = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
@@ -160,6 +169,16 @@ async function workerRows(client: Client, address: string, tinyBundle: string): 
     goal: '(the floor)',
     values: { count, lifecyclesPerSecond: lifecycles.lifecyclesPerSecond, floorPerSecond: floorWrites.workflowsPerSecond },
   });
+  if (serverPid !== undefined) {
+    out.push({
+      what: `  the same lifecycles vs trivial workflows: CPU per workflow on the whole machine (this process, the dev server, the sandbox) and the cores kept busy (of ${availableParallelism()})`,
+      measured: `${f(mid(machine.lifecycle), 1)} ms per lifecycle, ${f(mid(machine.lifecycleCores), 2)} cores busy`,
+      reference: `${f(mid(machine.trivial), 1)} ms per pingCvmflow, ${f(mid(machine.trivialCores), 2)} cores busy (the minimal workflow with the lifecycle's calls: ${f(mid(machine.floor), 1)} ms, ${f(mid(machine.floorCores), 2)} cores)`,
+      ratio: mid(machine.trivial) / mid(machine.lifecycle),
+      goal: '(CPU alone: the rate ratio a busy machine allows)',
+      values: { lifecycleCpuMs: mid(machine.lifecycle), trivialCpuMs: mid(machine.trivial), floorCpuMs: mid(machine.floor), lifecycleCores: mid(machine.lifecycleCores), trivialCores: mid(machine.trivialCores), floorCores: mid(machine.floorCores) },
+    });
+  }
   return out;
 }
 
@@ -311,7 +330,7 @@ async function main(): Promise<void> {
       }
       if (want('worker')) {
         progress('worker cost (pending teardowns, per-task cost, lifecycle rate)');
-        add(...(await workerRows(client, server.address, tinyBundle)));
+        add(...(await workerRows(client, server.address, tinyBundle, server.child.pid)));
       }
       if (want('scale')) {
         progress(`scale (${process.env.CVMFLOW_BENCH_SCALE_TEARDOWNS ?? 100_000} pending teardowns, worker memory sampled every 10 s)`);
