@@ -137,9 +137,12 @@ export async function benchLifecycleOverhead(client: Client, address: string, ti
             const floorOwn: number[] = [];
             for (let r = 0; r < rounds + 1; r++) {
               const id = `${tag}-${li}-${r}`;
-              const handle = await client.workflow.start(l.type, { taskQueue, workflowId: `bench/${id}`, args: l.args(id) });
-              const ms = await timed(() => handle.result());
-              const history = (await handle.fetchHistory()).events ?? [];
+              let handle: WorkflowHandle | undefined;
+              const ms = await timed(async () => {
+                handle = await client.workflow.start(l.type, { taskQueue, workflowId: `bench/${id}`, args: l.args(id) });
+                await handle.result();
+              });
+              const history = (await handle!.fetchHistory()).events ?? [];
               calls = callKinds(history);
               commands = commandKinds(history);
               events = history.length;
