@@ -17,7 +17,7 @@ import { benchTrivialWorkflows } from './cluster';
 import { benchCodecOverhead } from './codec';
 import { benchDetection } from './detection';
 import { benchFloorThroughput, benchLifecycleHistory, benchLifecycleThroughput } from './history';
-import { benchLifecycleOverhead } from './overhead';
+import { benchLifecycleOverhead, type TimeSplit } from './overhead';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../worker/config';
 import { benchParked, benchWorkerCost, processRssBytes, tinyBundlePath, type ParkSample } from './worker-cost';
 
@@ -261,6 +261,13 @@ function writesOf(commands: string): string {
   return `${n('S')} search-attribute writes and ${n('P')} patch${n('P') === 1 ? '' : 'es'}`;
 }
 
+/** "51 ms: workflow tasks 32, activities 11, server and matching 8" */
+function splitText(t: TimeSplit): string {
+  return `${f(t.totalMs, 0)} ms: workflow tasks ${f(t.workflowTasksMs, 0)}, activities ${f(t.activitiesMs, 0)}, server and matching ${f(t.serverMs, 0)}`;
+}
+
+const prefixed = (p: string, o: object): Record<string, number> => Object.fromEntries(Object.entries(o).map(([k, v]) => [`${p}.${k}`, v as number]));
+
 async function overheadRows(client: Client, address: string, tinyBundle: string): Promise<BenchRow[]> {
   const rows = await benchLifecycleOverhead(client, address, tinyBundle);
   return rows.flatMap((r): BenchRow[] => [
@@ -287,6 +294,14 @@ async function overheadRows(client: Client, address: string, tinyBundle: string)
       ratio: r.lifecycleMs / r.floorCommandsMs,
       goal: '',
       values: { floorCommandsMs: r.floorCommandsMs, floorCommandsOwnMs: r.floorCommandsOwnMs, ownRatio: r.lifecycleOwnMs / r.floorCommandsOwnMs },
+    },
+    {
+      what: `  the same: where the time went, by the history's timestamps (mean of the rounds)`,
+      measured: splitText(r.split.lifecycle),
+      reference: `the minimal workflow: ${splitText(r.split.floor)}`,
+      ratio: r.split.lifecycle.totalMs / r.split.floor.totalMs,
+      goal: '',
+      values: { ...prefixed('lifecycle', r.split.lifecycle), ...prefixed('floor', r.split.floor) },
     },
     {
       what: `${r.workflow}: events per lifecycle`,

@@ -31,6 +31,20 @@ export interface OverheadRow {
   commands: string;
   floorCommandsMs: number;
   floorCommandsOwnMs: number;
+  /** Where a run's time went by its history's timestamps (the server's clock), mean over the rounds. */
+  split: { lifecycle: TimeSplit; floor: TimeSplit };
+}
+
+/**
+ * A run's time from its first event to its last: inside workflow tasks (started to completed: the worker's
+ * processing, local activities included, and its round trip), inside activities (started to completed), and the rest
+ * (the server and matching: scheduling, dispatch to a waiting poller, history writes).
+ */
+export interface TimeSplit {
+  totalMs: number;
+  workflowTasksMs: number;
+  activitiesMs: number;
+  serverMs: number;
 }
 
 const LIFECYCLES: { type: string; args: (id: string) => unknown[] }[] = [
@@ -61,6 +75,26 @@ function commandKinds(history: HistoryEvent[]): string {
       return e.activityTaskScheduledEventAttributes ? 'A' : marker === 'core_local_activity' ? 'L' : marker === 'core_patch' ? 'P' : '';
     })
     .join('');
+}
+
+function timeSplit(history: HistoryEvent[]): TimeSplit {
+  const at = (e: HistoryEvent | undefined) => (e?.eventTime ? Number(e.eventTime.seconds ?? 0) * 1000 + (e.eventTime.nanos ?? 0) / 1e6 : 0);
+  const byId = new Map(history.map((e) => [Number(e.eventId), e]));
+  let workflowTasksMs = 0;
+  let activitiesMs = 0;
+  for (const e of history) {
+    const wft = e.workflowTaskCompletedEventAttributes;
+    if (wft) workflowTasksMs += at(e) - at(byId.get(Number(wft.startedEventId)));
+    const act = e.activityTaskCompletedEventAttributes;
+    if (act) activitiesMs += at(e) - at(byId.get(Number(act.startedEventId)));
+  }
+  const totalMs = history.length ? at(history[history.length - 1]) - at(history[0]) : 0;
+  return { totalMs, workflowTasksMs, activitiesMs, serverMs: totalMs - workflowTasksMs - activitiesMs };
+}
+
+function meanSplit(splits: TimeSplit[]): TimeSplit {
+  const mean = (k: keyof TimeSplit) => splits.reduce((a, x) => a + x[k], 0) / Math.max(1, splits.length);
+  return { totalMs: mean('totalMs'), workflowTasksMs: mean('workflowTasksMs'), activitiesMs: mean('activitiesMs'), serverMs: mean('serverMs') };
 }
 
 /** Adds each call's time inside the activity function, by workflow id and activity type, to `spent` (local ones too). */
@@ -135,6 +169,7 @@ export async function benchLifecycleOverhead(client: Client, address: string, ti
             let activityTimes: Record<string, number> = {};
             const lifecycleOwn: number[] = [];
             const floorOwn: number[] = [];
+            const splits = { lifecycle: [] as TimeSplit[], floor: [] as TimeSplit[] };
             for (let r = 0; r < rounds + 1; r++) {
               const id = `${tag}-${li}-${r}`;
               let handle: WorkflowHandle | undefined;
@@ -148,8 +183,11 @@ export async function benchLifecycleOverhead(client: Client, address: string, ti
               events = history.length;
               eventTypes = countEventTypes(history);
               const floorMs = await timed(() => client.workflow.execute('tinyActivities', { taskQueue: floorQueue, workflowId: `bench/floor-${id}`, args: [calls] }));
+              const floorHistory = (await client.workflow.getHandle(`bench/floor-${id}`).fetchHistory()).events ?? [];
               const floorCommandsMs = await timed(() => client.workflow.execute('tinyActivities', { taskQueue: floorQueue, workflowId: `bench/floor-commands-${id}`, args: [commands] }));
               if (r === 0) continue; // the first round warms both workers up
+              splits.lifecycle.push(timeSplit(history));
+              splits.floor.push(timeSplit(floorHistory));
               lifecycle.push(ms);
               floorRuns.push(floorMs);
               activityTimes = spent.get(`bench/${id}`) ?? {};
@@ -159,7 +197,7 @@ export async function benchLifecycleOverhead(client: Client, address: string, ti
               floorCommandsOwn.push(floorCommandsMs - sum(spent.get(`bench/floor-commands-${id}`) ?? {}));
             }
             const activities = [...calls].filter((k) => k === 'A').length;
-            rows.push({ workflow: l.type, lifecycleMs: median(lifecycle), floorMs: median(floorRuns), activities, localActivities: calls.length - activities, events, eventTypes, activityMs: activityTimes, lifecycleOwnMs: median(lifecycleOwn), floorOwnMs: median(floorOwn), commands, floorCommandsMs: median(floorCommandRuns), floorCommandsOwnMs: median(floorCommandsOwn) });
+            rows.push({ workflow: l.type, lifecycleMs: median(lifecycle), floorMs: median(floorRuns), activities, localActivities: calls.length - activities, events, eventTypes, activityMs: activityTimes, lifecycleOwnMs: median(lifecycleOwn), floorOwnMs: median(floorOwn), commands, floorCommandsMs: median(floorCommandRuns), floorCommandsOwnMs: median(floorCommandsOwn), split: { lifecycle: meanSplit(splits.lifecycle), floor: meanSplit(splits.floor) } });
           }
         } finally {
           floor.shutdown();
