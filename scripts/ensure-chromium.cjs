@@ -9,9 +9,10 @@ const { existsSync } = require('node:fs');
 const CHROMIUM = process.env.CVMFLOW_CHROMIUM || '/usr/bin/chromium';
 const FIX = 'install it with `apt-get install -y chromium` (as root), or set CVMFLOW_CHROMIUM to a Chromium binary';
 
+// apt-get's own output goes to stderr: as a script, stdout carries the path and nothing else (the test setup reads it).
 function apt(args, log) {
   log(`cvmflow: apt-get ${args.join(' ')}`);
-  return spawnSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  return spawnSync('apt-get', args, { stdio: ['ignore', 2, 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
 }
 
 function ensureChromium(log = (line) => process.stderr.write(`${line}\n`)) {
