@@ -17,15 +17,19 @@ function ownCpuMs(): number {
   return (c.user + c.system) / 1000;
 }
 
-/** Starts counting: `stop(n)` gives the CPU per workflow this process and each other process spent since. */
-export function countCpu(others: Record<string, number | undefined> = {}) {
+/**
+ * Starts counting: `stop(n)` gives the CPU per workflow this process and each other process spent since. An other
+ * whose pid is undefined (not known, not on this machine) is left out of the result.
+ */
+export function countCpu<K extends string>(others: Partial<Record<K, number>> = {}) {
   const own = ownCpuMs();
-  const before = Object.fromEntries(Object.entries(others).map(([k, pid]) => [k, processCpuMs(pid)]));
+  const pids = Object.entries(others).filter((e): e is [K, number] => e[1] !== undefined);
+  const before = pids.map(([, pid]) => processCpuMs(pid));
   return {
-    stop(workflows: number): { ownMsPerWorkflow: number; othersMsPerWorkflow: Record<string, number> } {
+    stop(workflows: number): { ownMsPerWorkflow: number; othersMsPerWorkflow: Partial<Record<K, number>> } {
       return {
         ownMsPerWorkflow: (ownCpuMs() - own) / workflows,
-        othersMsPerWorkflow: Object.fromEntries(Object.entries(others).map(([k, pid]) => [k, (processCpuMs(pid) - before[k]!) / workflows])),
+        othersMsPerWorkflow: Object.fromEntries(pids.map(([k, pid], i) => [k, (processCpuMs(pid) - before[i]!) / workflows])) as Partial<Record<K, number>>,
       };
     },
   };

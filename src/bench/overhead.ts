@@ -55,16 +55,10 @@ const LIFECYCLES: { type: string; args: (id: string) => unknown[] }[] = [
 
 type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
 
-/** The lifecycle's calls in order: `A` an activity scheduled, `L` a local activity's marker. */
-function callKinds(history: HistoryEvent[]): string {
-  return history
-    .map((e) => (e.activityTaskScheduledEventAttributes ? 'A' : e.markerRecordedEventAttributes?.markerName === 'core_local_activity' ? 'L' : ''))
-    .join('');
-}
-
 /**
- * Everything the lifecycle asked the server to record, in order: its calls (as callKinds), `S` a search-attribute
- * write of its own and `P` a patch (whose marker comes with the SDK's `TemporalChangeVersion` write, not counted again).
+ * Everything the lifecycle asked the server to record, in order: `A` an activity scheduled, `L` a local activity's
+ * marker, `S` a search-attribute write of its own and `P` a patch (whose marker comes with the SDK's
+ * `TemporalChangeVersion` write, not counted again).
  */
 function commandKinds(history: HistoryEvent[]): string {
   return history
@@ -178,8 +172,8 @@ export async function benchLifecycleOverhead(client: Client, address: string, ti
                 await handle.result();
               });
               const history = (await handle!.fetchHistory()).events ?? [];
-              calls = callKinds(history);
               commands = commandKinds(history);
+              calls = commands.replace(/[SP]/g, ''); // the calls alone
               events = history.length;
               eventTypes = countEventTypes(history);
               const floorMs = await timed(() => client.workflow.execute('tinyActivities', { taskQueue: floorQueue, workflowId: `bench/floor-${id}`, args: [calls] }));

@@ -17,7 +17,7 @@ test('countCpu divides this process\'s CPU and another process\'s among the work
   const child = spawn(process.execPath, ['-e', 'const t = Date.now() + 3000; while (Date.now() < t);'], { stdio: 'ignore' });
   try {
     await new Promise((r) => setTimeout(r, 200));
-    const counting = countCpu({ busy: child.pid, gone: 2 ** 22 + 12345 });
+    const counting = countCpu({ busy: child.pid, gone: 2 ** 22 + 12345, unknown: undefined });
     spin(400);
     const used = counting.stop(4);
     // 400 ms of this process's CPU over 4 workflows: 100 each, and a little for the counting itself
@@ -27,6 +27,8 @@ test('countCpu divides this process\'s CPU and another process\'s among the work
     expect(used.othersMsPerWorkflow.busy).toBeGreaterThan(0);
     // a pid that does not exist reads as nothing, not as an error
     expect(used.othersMsPerWorkflow.gone).toBe(0);
+    // a pid not known is left out, not counted as 0
+    expect('unknown' in used.othersMsPerWorkflow).toBe(false);
   } finally {
     child.kill();
   }
